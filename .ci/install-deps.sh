@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests, the demo and the benchmarks need. Idempotent.
 set -euo pipefail
-pkgs=(python3 iproute2 iputils-ping iptables tshark iperf3 procps psmisc)
+pkgs=(python3 iproute2 iputils-ping iptables tshark tcpdump iperf3 procps psmisc socat openssl util-linux
+      # the strongSwan interop peer (../shared/peers/strongswan)
+      strongswan-charon strongswan-swanctl strongswan-pki strongswan-libcharon
+      libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if ((${#missing[@]})); then
