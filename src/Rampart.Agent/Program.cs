@@ -1,13 +1,29 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Rampart.Agent;
+using Rampart.Agent.Auditing;
 using Rampart.Agent.Control;
+using Rampart.Agent.Tracing;
 
+var options = AgentOptions.FromEnvironment();
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSystemd();
-builder.Services.AddSingleton(AgentOptions.FromEnvironment());
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(TimeProvider.System);
+
+// The trace files take Rampart's Debug messages; the console (or journal) keeps Information and above.
+var traces = new TraceFileLoggerProvider(options.Home);
+builder.Services.AddSingleton(traces);
+builder.Logging.AddProvider(traces);
+builder.Logging.AddFilter("Rampart", LogLevel.Debug);
+builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>("Rampart", LogLevel.Information);
+
+builder.Services.AddSingleton(sp => new AuditLog(options.Home, sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<ControlDispatcher>();
 builder.Services.AddHostedService<ControlServer>();
 builder.Services.AddHostedService<AgentStatus>();
+builder.Services.AddHostedService<AuditControl>();
+builder.Services.AddHostedService<TraceControl>();
 using var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);

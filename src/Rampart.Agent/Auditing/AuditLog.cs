@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Rampart.Core.Auditing;
+using Rampart.Core.Control;
+
+namespace Rampart.Agent.Auditing;
+
+/// <summary>
+/// The durable audit trail (<c>RAMPART_HOME/audit.db</c>, mode 0600). Every event is committed with
+/// synchronous=FULL before <see cref="Write"/> returns, so a crash loses nothing that was reported; the oldest
+/// events are dropped once <see cref="AuditSettings.MaximumRecords"/> is exceeded (rotation).
+/// </summary>
+public sealed class AuditLog : IDisposable
+{
+    private const string FileName = "audit.db";
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _timeProvider;
+    private readonly Lock _gate = new();
+
+    public AuditLog(string home, TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        var path = Path.Combine(home, FileName);
+        if (!File.Exists(path))
+        {
+            File.Create(path, 0, FileOptions.None).Dispose();
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS events (
+                sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                time TEXT NOT NULL,
+                event_id INTEGER NOT NULL,
+                success INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                fields TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS events_time ON events(time);
+            CREATE TABLE IF NOT EXISTS settings (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                audit_success INTEGER NOT NULL,
+                audit_failure INTEGER NOT NULL,
+                maximum_records INTEGER NOT NULL);
+            INSERT OR IGNORE INTO settings VALUES (1, 1, 1, 100000);
+            """);
+        foreach (var suffix in new[] { "-wal", "-shm" })
+        {
+            if (File.Exists(path + suffix))
+            {
+                File.SetUnixFileMode(path + suffix, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        Settings = ReadSettings();
+    }
+
+    public AuditSettings Settings { get; private set; }
+
+    /// <summary>Records an event unless its kind (success or failure) is switched off. Returns whether it was written.</summary>
+    public bool Write(AuditEventId eventId, bool success, string summary, IReadOnlyList<AuditField> fields)
+    {
+        lock (_gate)
+        {
+            if (success ? !Settings.AuditSuccess : !Settings.AuditFailure)
+            {
+                return false;
+            }
+
+            using var transaction = _connection.BeginTransaction();
+            using (var insert = _connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO events (time, event_id, success, summary, fields) VALUES ($time, $id, $success, $summary, $fields)";
+                insert.Parameters.AddWithValue("$time", _timeProvider.GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+                insert.Parameters.AddWithValue("$id", (int)eventId);
+                insert.Parameters.AddWithValue("$success", success ? 1 : 0);
+                insert.Parameters.AddWithValue("$summary", summary);
+                insert.Parameters.AddWithValue("$fields", JsonSerializer.Serialize(fields, ControlJson.Options));
+                insert.ExecuteNonQuery();
+            }
+
+            using (var trim = _connection.CreateCommand())
+            {
+                trim.Transaction = transaction;
+                trim.CommandText = "DELETE FROM events WHERE sequence <= (SELECT MAX(sequence) FROM events) - $max";
+                trim.Parameters.AddWithValue("$max", Settings.MaximumRecords);
+                trim.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return true;
+        }
+    }
+
+    public IReadOnlyList<AuditRecord> Query(DateTimeOffset? since = null, AuditEventId? eventId = null, int limit = 1000)
+    {
+        lock (_gate)
+        {
+            using var query = _connection.CreateCommand();
+            query.CommandText = """
+                SELECT sequence, time, event_id, success, summary, fields FROM (
+                    SELECT * FROM events
+                    WHERE ($since IS NULL OR time >= $since) AND ($id IS NULL OR event_id = $id)
+                    ORDER BY sequence DESC LIMIT $limit)
+                ORDER BY sequence
+                """;
+            query.Parameters.AddWithValue("$since", since is { } s ? s.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : DBNull.Value);
+            query.Parameters.AddWithValue("$id", eventId is { } id ? (int)id : DBNull.Value);
+            query.Parameters.AddWithValue("$limit", limit);
+            using var reader = query.ExecuteReader();
+            var records = new List<AuditRecord>();
+            while (reader.Read())
+            {
+                records.Add(new AuditRecord(
+                    reader.GetInt64(0),
+                    DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                    (AuditEventId)reader.GetInt32(2),
+                    reader.GetInt32(3) != 0,
+                    reader.GetString(4),
+                    JsonSerializer.Deserialize<List<AuditField>>(reader.GetString(5), ControlJson.Options) ?? []));
+            }
+
+            return records;
+        }
+    }
+
+    public void UpdateSettings(AuditSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaximumRecords, 1);
+        lock (_gate)
+        {
+            using var update = _connection.CreateCommand();
+            update.CommandText = "UPDATE settings SET audit_success = $s, audit_failure = $f, maximum_records = $m WHERE id = 1";
+            update.Parameters.AddWithValue("$s", settings.AuditSuccess ? 1 : 0);
+            update.Parameters.AddWithValue("$f", settings.AuditFailure ? 1 : 0);
+            update.Parameters.AddWithValue("$m", settings.MaximumRecords);
+            update.ExecuteNonQuery();
+            Settings = settings;
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private AuditSettings ReadSettings()
+    {
+        using var query = _connection.CreateCommand();
+        query.CommandText = "SELECT audit_success, audit_failure, maximum_records FROM settings WHERE id = 1";
+        using var reader = query.ExecuteReader();
+        reader.Read();
+        return new AuditSettings(reader.GetInt32(0) != 0, reader.GetInt32(1) != 0, reader.GetInt32(2));
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
