@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rampart.Agent.Ike;
+
+namespace Rampart.Agent.Tests;
+
+public class IkeTransportTests
+{
+    private static readonly byte[] Message = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
+
+    [Fact]
+    public async Task NatTraversalPort_AddsAndStripsTheNonEspMarker_AndDropsEspInUdp()
+    {
+        await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var peerEndPoint = (IPEndPoint)peer.LocalEndPoint!;
+
+        // Sent from 4500: the peer sees the zero marker in front of the message.
+        await a.SendAsync(Message, peerEndPoint, natTraversal: true);
+        var buffer = new byte[64];
+        var received = await peer.ReceiveAsync(buffer);
+        Assert.Equal([0, 0, 0, 0, .. Message], buffer[..received]);
+
+        // ESP-in-UDP (non-zero SPI where the marker would be) is not IKE: dropped and counted.
+        var natPort = new IPEndPoint(IPAddress.Loopback, a.PortOf(natTraversal: true));
+        await peer.SendToAsync(new byte[] { 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1 }, natPort);
+        // An IKE message with the marker arrives without it, flagged as NAT traversal, with both addresses.
+        await peer.SendToAsync((byte[])[0, 0, 0, 0, .. Message], natPort);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var datagram = await a.Received.ReadAsync(timeout.Token);
+        Assert.Equal(Message, datagram.Message.ToArray());
+        Assert.True(datagram.NatTraversal);
+        Assert.Equal(peerEndPoint, datagram.Remote);
+        Assert.Equal(IPAddress.Loopback, datagram.Local.Address);
+        Assert.Equal(1, a.DroppedNonIke);
+    }
+
+    [Fact]
+    public async Task IkePort_CarriesMessagesAsTheyAre()
+    {
+        await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await peer.SendToAsync(Message, new IPEndPoint(IPAddress.Loopback, a.PortOf(natTraversal: false)));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var datagram = await a.Received.ReadAsync(timeout.Token);
+        Assert.Equal(Message, datagram.Message.ToArray());
+        Assert.False(datagram.NatTraversal);
+
+        await a.SendAsync(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal: false);
+        var buffer = new byte[64];
+        Assert.Equal(Message, buffer[..await peer.ReceiveAsync(buffer)]);
+    }
+}
