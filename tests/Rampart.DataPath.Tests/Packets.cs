@@ -45,4 +45,7 @@ internal static class Packets
 
         return packet;
     }
+
+    /// <summary>Folded sum of a header including its checksum: 0 means the checksum is right.</summary>
+    public static ushort HeaderChecksumResidue(ReadOnlySpan<byte> header) => InternetChecksum.Finish(InternetChecksum.Add(0, header));
 }

@@ -14,6 +14,7 @@ namespace Rampart.DataPath.Database;
 public sealed class SecurityAssociation : IDisposable
 {
     private readonly long _installedTimestamp;
+    private readonly long _hardDeadline;
     private long _lastUsedTimestamp;
     private ulong _lastSentSequence;
     private int _hardExpired;
@@ -23,7 +24,7 @@ public sealed class SecurityAssociation : IDisposable
     private int _sequenceExhausted;
     private int _exhaustedReported;
 
-    public SecurityAssociation(SecurityAssociationSpec spec, long installedTimestamp)
+    public SecurityAssociation(SecurityAssociationSpec spec, long installedTimestamp, long timestampFrequency)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (!spec.IsValid(out var error))
@@ -34,6 +35,7 @@ public sealed class SecurityAssociation : IDisposable
         Spec = spec;
         _installedTimestamp = installedTimestamp;
         _lastUsedTimestamp = installedTimestamp;
+        _hardDeadline = spec.Lifetime.HardSeconds > 0 ? installedTimestamp + (spec.Lifetime.HardSeconds * timestampFrequency) : long.MaxValue;
         if (spec.Protocol == SaProtocol.Esp)
         {
             EspTransform = EspTransformFactory.Create(spec);
@@ -127,6 +129,17 @@ public sealed class SecurityAssociation : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Enforces the hard seconds lifetime on the packet path, between the agent's <c>Expire</c> calls.</summary>
+    internal bool IsExpiredAt(long timestamp)
+    {
+        if (timestamp >= _hardDeadline)
+        {
+            MarkHardExpired();
+        }
+
+        return IsHardExpired;
     }
 
     internal void MarkHardExpired() => Volatile.Write(ref _hardExpired, 1);

@@ -47,7 +47,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
             throw new ArgumentException("not an inbound SA", nameof(spec));
         }
 
-        sa = new SecurityAssociation(spec, _time.GetTimestamp());
+        sa = new SecurityAssociation(spec, _time.GetTimestamp(), _time.TimestampFrequency);
         lock (_writeLock)
         {
             if (_inbound.ContainsKey(spec.Spi))
@@ -72,7 +72,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
             throw new ArgumentException("not an outbound SA", nameof(spec));
         }
 
-        var sa = new SecurityAssociation(spec, _time.GetTimestamp());
+        var sa = new SecurityAssociation(spec, _time.GetTimestamp(), _time.TimestampFrequency);
         lock (_writeLock)
         {
             _outbound.TryGetValue(key, out replaced);

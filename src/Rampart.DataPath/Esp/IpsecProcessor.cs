@@ -26,7 +26,8 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
     {
         ArgumentNullException.ThrowIfNull(sa);
         ArgumentNullException.ThrowIfNull(packet);
-        if (sa.IsHardExpired)
+        var now = Database.Time.GetTimestamp();
+        if (sa.IsExpiredAt(now))
         {
             return PacketStatus.LifetimeExpired;
         }
@@ -65,7 +66,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         if (status == PacketStatus.Ok)
         {
             sa.Counters.CountOut(protectedBytes, sa.IsConfidential, sa.IsAuthenticated);
-            sa.Touch(Database.Time.GetTimestamp());
+            sa.Touch(now);
         }
 
         return status;
@@ -139,7 +140,8 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
 
         sa = found;
-        if (found.IsHardExpired)
+        var now = Database.Time.GetTimestamp();
+        if (found.IsExpiredAt(now))
         {
             return PacketStatus.LifetimeExpired;
         }
@@ -159,7 +161,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
 
         found.Counters.CountIn(protectedBytes, found.IsConfidential, found.IsAuthenticated);
-        found.Touch(Database.Time.GetTimestamp());
+        found.Touch(now);
         return PacketStatus.Ok;
     }
 
