@@ -48,4 +48,6 @@ internal static class Packets
 
     /// <summary>Folded sum of a header including its checksum: 0 means the checksum is right.</summary>
     public static ushort HeaderChecksumResidue(ReadOnlySpan<byte> header) => InternetChecksum.Finish(InternetChecksum.Add(0, header));
+
+    public static void FixIpv4Checksum(byte[] packet) => InternetChecksum.SetIpv4HeaderChecksum(packet.AsSpan(0, (packet[0] & 0x0F) * 4));
 }

@@ -12,7 +12,8 @@ namespace Rampart.DataPath.Esp;
 /// <see cref="PacketBuffer"/>, calls <see cref="Protect"/> or <see cref="Unprotect"/>, and sends the buffer on
 /// when the status is <see cref="PacketStatus.Ok"/>. Never throws on packet contents; allocates nothing per packet.
 /// Limits (each refused as <see cref="PacketStatus.Unsupported"/>): IPv6 transport mode with hop-by-hop, routing or
-/// fragment headers; inbound IP fragments (reassemble first); AH over IPv4 packets with options.
+/// fragment headers; IP fragments in transport mode and inbound (reassemble first); AH over IPv4 packets with options.
+/// Thread safety: any number of threads may call in; work for one SA is serialised on its lock.
 /// </summary>
 public sealed class IpsecProcessor(SecurityAssociationDatabase database)
 {
@@ -39,7 +40,9 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
 
         var tunnel = sa.Spec.Mode == SaMode.Tunnel;
-        if (!tunnel && header.IsIpv6 && IpConstants.IsIpv6HeaderBeforeIpsec(header.Protocol))
+
+        // Transport mode protects whole datagrams only (RFC 4303 §3.1.1); extension headers we do not walk.
+        if (!tunnel && (header.IsFragment || (header.IsIpv6 && IpConstants.IsIpv6HeaderBeforeIpsec(header.Protocol))))
         {
             return PacketStatus.Unsupported;
         }

@@ -19,12 +19,12 @@ public sealed class CbcHmacEsp : IEspTransform
         {
             CipherAlgorithm.AesCbc128 or CipherAlgorithm.AesCbc256 => Aes.Create(),
             CipherAlgorithm.TripleDes => TripleDES.Create(),
-#pragma warning disable CA5351 // Legacy DES: opt-in only, marked legacy in AlgorithmCatalog.
             CipherAlgorithm.Des => DES.Create(),
-#pragma warning restore CA5351
             _ => throw new ArgumentOutOfRangeException(nameof(cipher), "not a CBC cipher"),
         };
-        _cipher.Key = cipherKey.ToArray();
+        var key = cipherKey.ToArray();
+        _cipher.Key = key;
+        CryptographicOperations.ZeroMemory(key);
         _icv = integrity == IntegrityAlgorithm.None ? null : new HmacIcv(integrity, integrityKey);
         IvLength = _cipher.BlockSize / 8;
     }
