@@ -42,7 +42,7 @@ public sealed class SecurityAssociation : IDisposable
         }
         else
         {
-            AhIcv = new HmacIcv(spec.Integrity, spec.IntegrityKey.Span);
+            Ah = new AhHmac(spec.Integrity, spec.IntegrityKey.Span);
         }
 
         Replay = spec.Direction == SaDirection.Inbound ? new ReplayWindow(spec.ReplayWindow, spec.ExtendedSequenceNumbers) : null;
@@ -62,7 +62,7 @@ public sealed class SecurityAssociation : IDisposable
 
     internal IEspTransform? EspTransform { get; }
 
-    internal HmacIcv? AhIcv { get; }
+    internal AhHmac? Ah { get; }
 
     internal ReplayWindow? Replay { get; }
 
@@ -159,6 +159,6 @@ public sealed class SecurityAssociation : IDisposable
     public void Dispose()
     {
         EspTransform?.Dispose();
-        AhIcv?.Dispose();
+        Ah?.Dispose();
     }
 }

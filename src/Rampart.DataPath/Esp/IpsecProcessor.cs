@@ -3,6 +3,7 @@ using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Packets;
+using Rampart.DataPath.Transforms;
 
 namespace Rampart.DataPath.Esp;
 
@@ -18,7 +19,6 @@ namespace Rampart.DataPath.Esp;
 public sealed class IpsecProcessor(SecurityAssociationDatabase database)
 {
     private const int EspHeader = 8;
-    private const int AhFixedHeader = 12;
 
     public SecurityAssociationDatabase Database { get; } = database ?? throw new ArgumentNullException(nameof(database));
 
@@ -33,7 +33,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
             return PacketStatus.LifetimeExpired;
         }
 
-        var status = ParseIp(packet, out var header);
+        var status = IpHeader.Parse(packet, out var header);
         if (status != PacketStatus.Ok)
         {
             return status;
@@ -83,7 +83,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
     {
         ArgumentNullException.ThrowIfNull(packet);
         sa = null;
-        var status = ParseIp(packet, out var header);
+        var status = IpHeader.Parse(packet, out var header);
         if (status != PacketStatus.Ok)
         {
             Database.CountMalformed();
@@ -125,7 +125,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
             return PacketStatus.NotEsp;
         }
 
-        var minimum = protocol == IpConstants.ProtocolEsp ? EspHeader : AhFixedHeader;
+        var minimum = protocol == IpConstants.ProtocolEsp ? EspHeader : AhHmac.FixedHeaderLength;
         if (span.Length < ipsecOffset + minimum)
         {
             Database.CountMalformed();
@@ -217,7 +217,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
 
     private static PacketStatus ProtectAh(SecurityAssociation sa, PacketBuffer packet, IpHeader header, ulong sequence)
     {
-        var icv = sa.AhIcv!;
+        var icv = sa.Ah!;
         var spec = sa.Spec;
         var tunnel = spec.Mode == SaMode.Tunnel;
         var outerIpv6 = tunnel ? sa.WireIsIpv6 : header.IsIpv6;
@@ -227,7 +227,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
 
         var outerLength = tunnel ? (outerIpv6 ? IpConstants.Ipv6Header : IpConstants.Ipv4MinHeader) : header.Length;
-        var ahLength = AhLength(icv.IcvLength, outerIpv6);
+        var ahLength = icv.HeaderLength(outerIpv6);
         var growFront = (tunnel ? outerLength : 0) + ahLength;
         if (packet.Headroom < growFront)
         {
@@ -253,7 +253,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         BinaryPrimitives.WriteUInt32BigEndian(ah[4..], spec.Spi);
         BinaryPrimitives.WriteUInt32BigEndian(ah[8..], (uint)sequence);
         FinishOuter(sa, span, outerLength, 0, IpConstants.ProtocolAh);
-        ComputeAhIcv(icv, span, outerLength, outerIpv6, ahLength, spec.ExtendedSequenceNumbers, (uint)(sequence >> 32), ah.Slice(AhFixedHeader, icv.IcvLength));
+        icv.Compute(span, outerLength, outerIpv6, ahLength, spec.ExtendedSequenceNumbers, (uint)(sequence >> 32), ah.Slice(AhHmac.FixedHeaderLength, icv.IcvLength));
         return PacketStatus.Ok;
     }
 
@@ -303,7 +303,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
     private static PacketStatus UnprotectAh(SecurityAssociation sa, PacketBuffer packet, IpHeader header, out int protectedBytes)
     {
         protectedBytes = 0;
-        var icv = sa.AhIcv!;
+        var icv = sa.Ah!;
         var spec = sa.Spec;
         var span = packet.Span;
         if (!header.IsIpv6 && header.Length != IpConstants.Ipv4MinHeader)
@@ -313,7 +313,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
 
         var ah = span[header.Length..];
         var ahLength = (ah[1] + 2) * 4;
-        if (ahLength != AhLength(icv.IcvLength, header.IsIpv6))
+        if (ahLength != icv.HeaderLength(header.IsIpv6))
         {
             return PacketStatus.Malformed;
         }
@@ -336,9 +336,9 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
 
         Span<byte> received = stackalloc byte[icv.IcvLength];
-        ah.Slice(AhFixedHeader, icv.IcvLength).CopyTo(received);
+        ah.Slice(AhHmac.FixedHeaderLength, icv.IcvLength).CopyTo(received);
         Span<byte> computed = stackalloc byte[icv.IcvLength];
-        ComputeAhIcv(icv, span, header.Length, header.IsIpv6, ahLength, spec.ExtendedSequenceNumbers, (uint)(sequence >> 32), computed);
+        icv.Compute(span, header.Length, header.IsIpv6, ahLength, spec.ExtendedSequenceNumbers, (uint)(sequence >> 32), computed);
         if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(received, computed))
         {
             return PacketStatus.AuthenticationFailed;
@@ -454,53 +454,6 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
     }
 
-    /// <summary>AH ICV (RFC 4302 §3.3.3): IP header with mutable fields zeroed, AH with the ICV zeroed, payload, then seq-hi with ESN.</summary>
-    private static void ComputeAhIcv(
-        Transforms.HmacIcv icv, ReadOnlySpan<byte> packet, int ipLength, bool ipv6, int ahLength, bool esn, uint sequenceHigh, Span<byte> result)
-    {
-        Span<byte> ipHeader = stackalloc byte[IpConstants.Ipv6Header];
-        ipHeader = ipHeader[..ipLength];
-        packet[..ipLength].CopyTo(ipHeader);
-        if (ipv6)
-        {
-            ipHeader[0] &= 0xF0;
-            ipHeader[1] = 0;
-            ipHeader[2] = 0;
-            ipHeader[3] = 0;
-            ipHeader[7] = 0;
-        }
-        else
-        {
-            ipHeader[1] = 0;
-            ipHeader[6] = 0;
-            ipHeader[7] = 0;
-            ipHeader[8] = 0;
-            ipHeader[10] = 0;
-            ipHeader[11] = 0;
-        }
-
-        icv.Append(ipHeader);
-        icv.Append(packet.Slice(ipLength, AhFixedHeader));
-        Span<byte> zeroIcv = stackalloc byte[ahLength - AhFixedHeader];
-        zeroIcv.Clear();
-        icv.Append(zeroIcv);
-        icv.Append(packet[(ipLength + ahLength)..]);
-        if (esn)
-        {
-            icv.AppendSequenceHigh(sequenceHigh);
-        }
-
-        icv.Finish(result);
-    }
-
-    /// <summary>AH length: 12 fixed bytes plus the ICV padded to 4 (IPv4) or 8 (IPv6) bytes overall (RFC 4302 §2.2).</summary>
-    private static int AhLength(int icvLength, bool ipv6)
-    {
-        var alignment = ipv6 ? 8 : 4;
-        var length = AhFixedHeader + icvLength;
-        return (length + alignment - 1) / alignment * alignment;
-    }
-
     private static bool PaddingIsMonotonic(ReadOnlySpan<byte> padding)
     {
         for (var i = 0; i < padding.Length; i++)
@@ -519,66 +472,4 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         var destination = header.IsIpv6 ? packet.Slice(24, 16) : packet.Slice(16, 4);
         return destination.SequenceEqual(sa.WireLocal);
     }
-
-    /// <summary>Validates the IP header and trims link-layer padding past the IP total length.</summary>
-    private static PacketStatus ParseIp(PacketBuffer packet, out IpHeader header)
-    {
-        header = default;
-        var span = packet.Span;
-        if (span.Length < 1)
-        {
-            return PacketStatus.Truncated;
-        }
-
-        switch (span[0] >> 4)
-        {
-            case 4:
-            {
-                if (span.Length < IpConstants.Ipv4MinHeader)
-                {
-                    return PacketStatus.Truncated;
-                }
-
-                var headerLength = (span[0] & 0x0F) * 4;
-                var totalLength = BinaryPrimitives.ReadUInt16BigEndian(span[2..]);
-                if (headerLength < IpConstants.Ipv4MinHeader || totalLength < headerLength)
-                {
-                    return PacketStatus.Malformed;
-                }
-
-                if (totalLength > span.Length)
-                {
-                    return PacketStatus.Truncated;
-                }
-
-                packet.Trim(0, span.Length - totalLength);
-                var fragment = (BinaryPrimitives.ReadUInt16BigEndian(span[6..]) & 0x3FFF) != 0;
-                header = new IpHeader(false, headerLength, span[9], fragment);
-                return PacketStatus.Ok;
-            }
-
-            case 6:
-            {
-                if (span.Length < IpConstants.Ipv6Header)
-                {
-                    return PacketStatus.Truncated;
-                }
-
-                var total = IpConstants.Ipv6Header + BinaryPrimitives.ReadUInt16BigEndian(span[4..]);
-                if (total > span.Length)
-                {
-                    return PacketStatus.Truncated;
-                }
-
-                packet.Trim(0, span.Length - total);
-                header = new IpHeader(true, IpConstants.Ipv6Header, span[6], span[6] == IpConstants.Ipv6Fragment);
-                return PacketStatus.Ok;
-            }
-
-            default:
-                return PacketStatus.Malformed;
-        }
-    }
-
-    private readonly record struct IpHeader(bool IsIpv6, int Length, byte Protocol, bool IsFragment);
 }
