@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.DataPath.Database;
@@ -37,6 +39,24 @@ public sealed class SecurityAssociationDatabase : IDisposable
 
     /// <summary>Raised on the packet path the first time an outbound SA runs out of sequence numbers.</summary>
     public event Action<SecurityAssociation>? SequenceExhausted;
+
+    /// <summary>
+    /// A random SPI (256 or more, RFC 4303 §2.1) not used by any inbound SA now, for IKE to offer. Two concurrent
+    /// callers may draw the same value; <see cref="TryAddInbound"/> then refuses the second.
+    /// </summary>
+    public uint NewInboundSpi()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        while (true)
+        {
+            RandomNumberGenerator.Fill(bytes);
+            var spi = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+            if (spi >= 256 && !_inbound.ContainsKey(spi))
+            {
+                return spi;
+            }
+        }
+    }
 
     /// <summary>Installs an inbound SA; false if its SPI is taken.</summary>
     public bool TryAddInbound(SecurityAssociationSpec spec, out SecurityAssociation sa)

@@ -190,7 +190,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         var span = packet.Span;
         if (tunnel)
         {
-            WriteOuterHeader(sa, span, span[growFront..], header.IsIpv6);
+            WriteOuterHeader(sa, span, span[growFront..], header.IsIpv6, sequence);
         }
         else
         {
@@ -239,7 +239,7 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         var span = packet.Span;
         if (tunnel)
         {
-            WriteOuterHeader(sa, span, span[growFront..], header.IsIpv6);
+            WriteOuterHeader(sa, span, span[growFront..], header.IsIpv6, sequence);
         }
         else
         {
@@ -390,8 +390,8 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         return PacketStatus.Ok;
     }
 
-    /// <summary>Writes the tunnel-mode outer header from the SA's endpoints, copying DSCP/ECN from the inner packet.</summary>
-    private static void WriteOuterHeader(SecurityAssociation sa, Span<byte> outer, ReadOnlySpan<byte> inner, bool innerIpv6)
+    /// <summary>Writes the tunnel-mode outer header from the SA's endpoints, copying DSCP/ECN from the inner packet (RFC 4301 §5.1.2).</summary>
+    private static void WriteOuterHeader(SecurityAssociation sa, Span<byte> outer, ReadOnlySpan<byte> inner, bool innerIpv6, ulong sequence)
     {
         var trafficClass = innerIpv6 ? (byte)((inner[0] << 4) | (inner[1] >> 4)) : inner[1];
         if (sa.WireIsIpv6)
@@ -408,6 +408,9 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
             outer[..IpConstants.Ipv4MinHeader].Clear();
             outer[0] = 0x45;
             outer[1] = trafficClass;
+
+            // DF stays clear so an oversized ESP packet is fragmented; distinct IDs keep reassembly apart.
+            BinaryPrimitives.WriteUInt16BigEndian(outer[4..], (ushort)sequence);
             outer[8] = IpConstants.DefaultTtl;
             sa.WireLocal.CopyTo(outer[12..]);
             sa.WireRemote.CopyTo(outer[16..]);

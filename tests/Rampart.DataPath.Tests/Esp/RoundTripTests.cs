@@ -30,9 +30,13 @@ public class RoundTripTests
             {
                 foreach (var ipv6 in new[] { false, true })
                 {
-                    foreach (var udp in protocol == SaProtocol.Esp ? new[] { false, true } : new[] { false })
+                    // Tunnel mode also crosses families: IPv4 inside IPv6 and IPv6 inside IPv4.
+                    foreach (var outerIpv6 in mode == SaMode.Tunnel ? new[] { false, true } : new[] { ipv6 })
                     {
-                        data.Add(protocol, cipher, integrity, mode, ipv6, mode == SaMode.Tunnel && !ipv6, udp);
+                        foreach (var udp in protocol == SaProtocol.Esp ? new[] { false, true } : new[] { false })
+                        {
+                            data.Add(protocol, cipher, integrity, mode, ipv6, outerIpv6, udp);
+                        }
                     }
                 }
             }
