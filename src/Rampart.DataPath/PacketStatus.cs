@@ -35,6 +35,9 @@ public enum PacketStatus
     /// <summary>A packet shape this data path does not handle (e.g. IPv6 extension headers in transport mode).</summary>
     Unsupported,
 
+    /// <summary>A valid ESP dummy packet (next header 59, RFC 4303 §2.6) for traffic-flow confidentiality: silently discarded.</summary>
+    Dummy,
+
     /// <summary>UDP port 4500 datagram that is not ESP (an IKE message or a NAT keepalive): hand it to IKE.</summary>
     NotEsp,
 }

@@ -19,6 +19,7 @@ namespace Rampart.DataPath.Esp;
 public sealed class IpsecProcessor(SecurityAssociationDatabase database)
 {
     private const int EspHeader = 8;
+    private const byte NoNextHeader = 59;
 
     public SecurityAssociationDatabase Database { get; } = database ?? throw new ArgumentNullException(nameof(database));
 
@@ -293,6 +294,12 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         if (padLength + 2 > textLength || !PaddingIsMonotonic(esp.Slice(trailerEnd - 2 - padLength, padLength)))
         {
             return PacketStatus.DecryptFailed;
+        }
+
+        if (nextHeader == NoNextHeader)
+        {
+            replay.Accept(sequence);
+            return PacketStatus.Dummy;
         }
 
         var payloadStart = espOffset + EspHeader + transform.IvLength;
