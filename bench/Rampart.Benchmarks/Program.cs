@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Rampart.Benchmarks.EspBenchmarks).Assembly).Run(args);

@@ -1,0 +1,60 @@
+using System.Net;
+using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
+
+namespace Rampart.DataPath.Tests.Database;
+
+public class SpecificationTests
+{
+    [Fact]
+    public void ToString_NeverShowsKeyBytes()
+    {
+        var spec = new SecurityAssociationSpec
+        {
+            Spi = 0x1234,
+            Direction = SaDirection.Outbound,
+            LocalAddress = IPAddress.Parse("192.0.2.1"),
+            RemoteAddress = IPAddress.Parse("192.0.2.2"),
+            Cipher = CipherAlgorithm.AesGcm128,
+            CipherKey = KeyMaterial.FromHex("00112233445566778899aabbccddeeff01020304"),
+        };
+
+        var text = spec.ToString();
+
+        Assert.DoesNotContain("00112233", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("***", text, StringComparison.Ordinal);
+        Assert.Contains("aes-gcm-128", text, StringComparison.Ordinal);
+        Assert.True(spec.IsValid(out _));
+    }
+
+    [Fact]
+    public void IsValid_WrongKeyLengthOrMissingTunnelEndpoints_SaysWhy()
+    {
+        var spec = new SecurityAssociationSpec
+        {
+            Spi = 0x1234,
+            Direction = SaDirection.Outbound,
+            LocalAddress = IPAddress.Parse("192.0.2.1"),
+            RemoteAddress = IPAddress.Parse("192.0.2.2"),
+            Cipher = CipherAlgorithm.AesGcm128,
+            CipherKey = KeyMaterial.FromHex("00112233445566778899aabbccddeeff"),
+        };
+
+        Assert.False(spec.IsValid(out var keyError));
+        Assert.Contains("20 key bytes", keyError, StringComparison.Ordinal);
+        Assert.False((spec with { Mode = SaMode.Tunnel, CipherKey = new KeyMaterial(new byte[20]) }).IsValid(out var tunnelError));
+        Assert.Contains("tunnel", tunnelError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyMaterial_DisposeZeroesAndComparesInConstantTime()
+    {
+        var a = KeyMaterial.FromHex("0102");
+        var b = KeyMaterial.FromHex("0102");
+
+        Assert.True(a.FixedTimeEquals(b));
+        a.Dispose();
+        Assert.Equal(new byte[2], a.Span.ToArray());
+        Assert.False(a.FixedTimeEquals(b));
+    }
+}
