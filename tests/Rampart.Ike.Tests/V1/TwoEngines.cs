@@ -120,7 +120,7 @@ internal sealed class TwoEngines : IDisposable
     /// <summary>Delivers datagrams until none are in flight.</summary>
     public void Run(int maxDatagrams = 100)
     {
-        while (_inFlight.TryDequeue(out var item) && maxDatagrams-- > 0)
+        while (maxDatagrams-- > 0 && _inFlight.TryDequeue(out var item))
         {
             Deliver(item.To, item.Datagram.Datagram, item.Datagram.Remote, item.Datagram.Local);
         }
