@@ -174,7 +174,8 @@ public class NegotiationTests
     public void ForcedUdpEncapsulation_FloatsToPort4500WithTheNonEspMarker()
     {
         var forced = new IkeV1PeerConfig(IPAddress.Parse("192.0.2.1"), "ABC123"u8,
-            [new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromHours(8))]) { ForceUdpEncapsulation = true };
+            [new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromHours(8))])
+        { ForceUdpEncapsulation = true };
         using var net = new TwoEngines(responderPeer: forced);
         net.Acquire();
         net.Run();
