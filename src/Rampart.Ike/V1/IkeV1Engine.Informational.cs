@@ -52,6 +52,13 @@ public sealed partial class IkeV1Engine
             || !CryptographicOperations.FixedTimeEquals(hash, IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, header.MessageId, rest)))
         {
             Counters.Malformed++;
+            if (phase1.State == Phase1State.InitiatorSentId)
+            {
+                // The responder answered MM5 with a notification protected by keys that differ from ours:
+                // what strongSwan does when the pre-shared keys do not match.
+                Fail(phase1, NotifyMessageType.AuthenticationFailed, "peer answered MM5 with a message our keys cannot verify (pre-shared key mismatch?)", actions);
+            }
+
             return;
         }
 

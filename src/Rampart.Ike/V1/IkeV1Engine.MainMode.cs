@@ -450,6 +450,6 @@ public sealed partial class IkeV1Engine
     private static void SendUnprotectedNotify(Phase1Sa phase1, NotifyMessageType type, List<IkeAction> actions)
     {
         var notify = new NotificationPayload(ProtocolId.Isakmp, type, CookieBytes(phase1), []);
-        Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.Informational, 0), [notify]).ToArray(), actions);
+        Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.Informational, NewMessageId()), [notify]).ToArray(), actions);
     }
 }

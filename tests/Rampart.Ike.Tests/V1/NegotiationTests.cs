@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using Rampart.Core.Algorithms;
 using Rampart.Ike.Wire;
@@ -112,6 +113,26 @@ public class NegotiationTests
         Assert.True(i.PeerAnswered);
         Assert.Equal(0, net.Initiator.Engine.Phase1Count + net.Responder.Engine.Phase1Count);
         Assert.Equal(1, net.Initiator.Engine.Counters.AuthenticationFailures);
+    }
+
+    [Fact]
+    public void EncryptedAnswerToMm5ThatOurKeysCannotVerify_IsAnAuthenticationFailure()
+    {
+        // strongSwan answers a wrong pre-shared key with an encrypted PAYLOAD-MALFORMED that only its own keys can read.
+        using var net = new TwoEngines(responderPeer: TwoEngines.Peer(IPAddress.Parse("192.0.2.1"), "not-the-key"));
+        net.Lose = (from, send) => from == net.Responder && send.Datagram[18] == (byte)ExchangeType.Informational;
+        net.Acquire();
+        net.Run();
+        var mm5 = net.Initiator.Sent[^1].Datagram;
+        var fake = new byte[28 + 48];
+        new IsakmpHeader(BinaryPrimitives.ReadUInt64BigEndian(mm5), BinaryPrimitives.ReadUInt64BigEndian(mm5.AsSpan(8)), PayloadType.Hash,
+            ExchangeType.Informational, IsakmpFlags.Encryption, 0x01020304, (uint)fake.Length).Write(fake);
+        Random.Shared.NextBytes(fake.AsSpan(28));
+        net.Deliver(net.Initiator, fake, net.Initiator.IkeEndpoint, net.Responder.IkeEndpoint);
+
+        var failure = Assert.Single(net.Initiator.Audits, a => a.Selector is null);
+        Assert.Equal(NotifyMessageType.AuthenticationFailed, failure.Reason);
+        Assert.Equal(0, net.Initiator.Engine.Phase1Count);
     }
 
     [Fact]
