@@ -25,7 +25,7 @@ public sealed partial class IkeV1Engine
         Send(phase1, Protect(phase1, HeaderFor(phase1, ExchangeType.Informational, messageId), list, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv), actions);
     }
 
-    private void HandleInformational(in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
+    private void HandleInformational(in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint remote, List<IkeAction> actions)
     {
         var phase1 = FindByCookies(header);
         if (phase1 is null || !phase1.Remote.Address.Equals(remote.Address))
@@ -80,8 +80,6 @@ public sealed partial class IkeV1Engine
                 return;
             }
         }
-
-        _ = now;
     }
 
     /// <summary>Before the ISAKMP SA exists, a peer can only refuse in clear (e.g. NO-PROPOSAL-CHOSEN, AUTHENTICATION-FAILED).</summary>

@@ -149,7 +149,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
                     HandleQuickMode(header, datagram, now, actions);
                     break;
                 case ExchangeType.Informational:
-                    HandleInformational(header, datagram, remote, now, actions);
+                    HandleInformational(header, datagram, remote, actions);
                     break;
                 default:
                     Counters.Dropped++;
