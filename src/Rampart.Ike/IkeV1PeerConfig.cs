@@ -132,6 +132,9 @@ public sealed class IkeV1PeerConfig
     /// <summary>The identity the peer must present; null = accept its address or anything it sends.</summary>
     public IkeIdentity? RemoteIdentity { get; init; }
 
+    /// <summary>Quick Modes one ISAKMP SA may key before a new Main Mode is negotiated (1 = master key PFS, 0 = no limit).</summary>
+    public int QuickModesPerMainMode { get; init; }
+
     /// <summary>Offer RFC 3947 NAT traversal (vendor IDs, NAT-D).</summary>
     public bool NatTraversal { get; init; } = true;
 

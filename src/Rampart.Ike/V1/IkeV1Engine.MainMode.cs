@@ -258,7 +258,7 @@ public sealed partial class IkeV1Engine
         var id = (phase1.Peer.LocalIdentity ?? IkeIdentity.Address(phase1.Local.Address)).ToPayload();
         var hashI = IkeV1KeyDerivation.HashI(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
         var payloads = new List<IsakmpPayload> { id, new HashPayload(hashI) };
-        if (!AllPhase1().Any(p => p != phase1 && p.State == Phase1State.Established && p.Remote.Address.Equals(phase1.Remote.Address)))
+        if (!_contacted.Contains(phase1.Remote.Address))
         {
             payloads.Add(new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.InitialContact, CookieBytes(phase1), []));
         }
@@ -339,6 +339,7 @@ public sealed partial class IkeV1Engine
         phase1.Dh?.Dispose();
         phase1.Dh = null;
         LeaveHalfOpen(phase1);
+        _contacted.Add(phase1.Remote.Address);
         Counters.MainModes++;
         var chosen = phase1.Chosen;
         actions.Add(new IkeAuditEvent(IkeAuditKind.MainModeEstablished, phase1.Remote.Address, null, true,

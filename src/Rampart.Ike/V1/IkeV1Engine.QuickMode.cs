@@ -18,6 +18,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        phase1.QuickModesStarted++;
         var messageId = NewMessageId();
         var prf = phase1.Prf!;
         var exchange = new QuickModeExchange(messageId, true, selector, policy)

@@ -23,6 +23,9 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     private readonly LinkedList<Phase1Sa> _halfOpen = new();
     private readonly Dictionary<IPAddress, int> _halfOpenPerSource = [];
     private readonly HashSet<uint> _inboundSpis = [];
+
+    /// <summary>Peers we had an ISAKMP SA with since start: INITIAL-CONTACT goes only to the others.</summary>
+    private readonly HashSet<IPAddress> _contacted = [];
     private DateTimeOffset? _armed;
 
     public IkeV1Counters Counters { get; } = new();
@@ -40,6 +43,14 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public void Acquire(IkeV1PeerConfig peer, IPEndPoint local, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
     {
         var existing = FindPhase1(peer.RemoteAddress);
+        if (existing is { State: Phase1State.Established } && peer.QuickModesPerMainMode > 0 && existing.QuickModesStarted >= peer.QuickModesPerMainMode)
+        {
+            // Used up (master key PFS when the limit is 1): retire it so this Quick Mode gets a fresh Main Mode.
+            SendInformational(existing, [new DeletePayload(ProtocolId.Isakmp, 16, [CookieBytes(existing)])], actions);
+            Remove(existing);
+            existing = null;
+        }
+
         if (existing is { State: Phase1State.Established })
         {
             StartQuickMode(existing, selector, policy, now, actions);
@@ -111,6 +122,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         _halfOpen.Clear();
         _halfOpenPerSource.Clear();
         _inboundSpis.Clear();
+        _contacted.Clear();
         _armed = null;
     }
 

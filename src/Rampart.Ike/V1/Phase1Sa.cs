@@ -75,6 +75,9 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
 
     public bool PeerSupportsDpd { get; set; }
 
+    /// <summary>Quick Modes this SA started as initiator, against <see cref="IkeV1PeerConfig.QuickModesPerMainMode"/>.</summary>
+    public int QuickModesStarted { get; set; }
+
     public byte[]? LastSent { get; set; }
 
     public byte[]? LastReceived { get; set; }

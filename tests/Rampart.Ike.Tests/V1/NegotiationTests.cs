@@ -98,6 +98,42 @@ public class NegotiationTests
     }
 
     [Fact]
+    public void MasterKeyPfs_NegotiatesANewMainModeForEveryQuickMode()
+    {
+        var proposals = new[] { new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)) };
+        var initiatorPeer = new IkeV1PeerConfig(IPAddress.Parse("192.0.2.2"), "ABC123"u8, proposals) { QuickModesPerMainMode = 1 };
+        using var net = new TwoEngines(initiatorPeer, TwoEngines.Peer(IPAddress.Parse("192.0.2.1"), TwoEngines.Psk, proposals));
+        net.Acquire();
+        net.Run();
+        net.Acquire();
+        net.Run();
+
+        Assert.Equal(2, net.Initiator.Installed.Count);
+        Assert.Equal(2, net.Initiator.Engine.Counters.MainModes);
+        Assert.Equal(1, net.Initiator.Engine.Phase1Count);
+        Assert.Equal(1, net.Responder.Engine.Phase1Count);
+        NegotiationTests.AssertSamePair(net.Initiator.Installed[1].Outbound, net.Responder.Installed[1].Inbound);
+        Assert.Empty(net.Responder.Deleted); // the second Main Mode sends no INITIAL-CONTACT, so the first SAs live on
+    }
+
+    [Fact]
+    public void InitialContactAfterAnInitiatorRestart_MakesTheResponderDropTheStaleSas()
+    {
+        using var net = new TwoEngines();
+        net.Acquire();
+        net.Run();
+        var stale = Assert.Single(net.Responder.Installed);
+
+        net.Initiator.Engine.Reset(); // agent restart: all IKE state gone, so the next Main Mode carries INITIAL-CONTACT
+        net.Acquire();
+        net.Run();
+
+        Assert.Equal(2, net.Responder.Installed.Count);
+        Assert.Equal(stale.Inbound.Spi, Assert.Single(net.Responder.Deleted).InboundSpi);
+        Assert.Equal(1, net.Responder.Engine.Phase1Count);
+    }
+
+    [Fact]
     public void WrongPreSharedKey_FailsWithAuthenticationFailedOnBothSidesAndNoSa()
     {
         using var net = new TwoEngines(responderPeer: TwoEngines.Peer(IPAddress.Parse("192.0.2.1"), "not-the-key"));
