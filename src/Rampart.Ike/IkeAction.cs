@@ -1,0 +1,74 @@
+using System.Net;
+using Rampart.Core.Algorithms;
+using Rampart.Ike.Wire;
+
+namespace Rampart.Ike;
+
+/// <summary>What the sans-I/O engine asks its host to do; the host owns sockets, the SA database, timers and audit.</summary>
+public abstract record IkeAction;
+
+/// <summary>Send this datagram from <paramref name="Local"/> to <paramref name="Remote"/> (port 4500 datagrams already carry the non-ESP marker).</summary>
+public sealed record SendDatagram(IPEndPoint Local, IPEndPoint Remote, byte[] Datagram) : IkeAction;
+
+/// <summary>Install an IPsec SA pair: <paramref name="Inbound"/> (peer to us) and <paramref name="Outbound"/>.</summary>
+public sealed record InstallIpsecSa(IpsecSaSpec Inbound, IpsecSaSpec Outbound) : IkeAction;
+
+/// <summary>Remove the SA pair identified by our inbound SPI and the peer's (outbound) SPI.</summary>
+public sealed record DeleteIpsecSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
+
+/// <summary>Call <c>OnTimer</c> at (or after) <paramref name="Due"/>; a later ArmTimer replaces an earlier one.</summary>
+public sealed record ArmTimer(DateTimeOffset Due) : IkeAction;
+
+public enum IkeAuditKind
+{
+    MainModeEstablished,
+    QuickModeEstablished,
+    NegotiationFailed,
+    SaDeleted,
+}
+
+/// <summary>
+/// An audit record. <paramref name="Reason"/> is the notification that failed it (e.g. AUTHENTICATION-FAILED,
+/// NO-PROPOSAL-CHOSEN), null on success or when the peer did not answer; <paramref name="PeerAnswered"/> tells a
+/// "no answer at all" failure (soft SA candidate) from a failure after the peer replied.
+/// </summary>
+public sealed record IkeAuditEvent(IkeAuditKind Kind, IPAddress Peer, NotifyMessageType? Reason, bool PeerAnswered, string Detail, TrafficSelector? Selector = null) : IkeAction;
+
+/// <summary>A trace line (the Oakley.log of the walkthrough); never contains key material.</summary>
+public sealed record IkeLogEvent(int EventId, string Message) : IkeAction;
+
+/// <summary>One direction of an IPsec SA with its keys. Keys are not part of <see cref="ToString"/>.</summary>
+public sealed class IpsecSaSpec
+{
+    public required uint Spi { get; init; }
+
+    public required IpsecProtocol Protocol { get; init; }
+
+    public required CipherAlgorithm Cipher { get; init; }
+
+    public required IntegrityAlgorithm Integrity { get; init; }
+
+    /// <summary>Cipher key followed by the 4-byte salt for AES-GCM (RFC 4106 §8.1); empty for AH and NULL.</summary>
+    public required byte[] EncryptionKey { get; init; }
+
+    public required byte[] IntegrityKey { get; init; }
+
+    public required IpsecMode Mode { get; init; }
+
+    /// <summary>ESP in UDP (RFC 3948) between <see cref="Source"/> and <see cref="Destination"/> ports.</summary>
+    public required bool UdpEncapsulation { get; init; }
+
+    public required IPEndPoint Source { get; init; }
+
+    public required IPEndPoint Destination { get; init; }
+
+    public required TrafficSelector Selector { get; init; }
+
+    public required int LifetimeSeconds { get; init; }
+
+    /// <summary>0 = no byte limit.</summary>
+    public required long LifetimeKilobytes { get; init; }
+
+    public override string ToString() =>
+        $"{Protocol} SPI {Spi} {AlgorithmCatalog.DisplayName(Cipher)}/{AlgorithmCatalog.DisplayName(Integrity)} {Mode}{(UdpEncapsulation ? "-in-UDP" : "")} {Source}->{Destination} {LifetimeSeconds}s";
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using Rampart.Core.Algorithms;
+using Rampart.Ike.Wire;
+
+namespace Rampart.Ike;
+
+/// <summary>One IKE security method: the IKE SA's cipher, hash (also the PRF), DH group and lifetime.</summary>
+public sealed record IkeProposal(CipherAlgorithm Cipher, IntegrityAlgorithm Hash, DhGroup Group, TimeSpan Lifetime);
+
+public enum IpsecProtocol
+{
+    Esp,
+    Ah,
+}
+
+public enum IpsecMode
+{
+    Transport,
+    Tunnel,
+}
+
+/// <summary>One quick mode security method. AH uses only <see cref="Integrity"/>; AEAD ESP ciphers take <see cref="IntegrityAlgorithm.None"/>.</summary>
+public sealed record IpsecProposal(IpsecProtocol Protocol, CipherAlgorithm Cipher, IntegrityAlgorithm Integrity, int LifetimeSeconds, long LifetimeKilobytes);
+
+/// <summary>What quick mode negotiates for one filter: ordered methods, PFS group (None = no PFS) and mode.</summary>
+public sealed record QuickModePolicy(IReadOnlyList<IpsecProposal> Proposals, DhGroup PfsGroup, IpsecMode Mode);
+
+/// <summary>One side of a traffic selector as an ID payload carries it: address or subnet, protocol (0 = any), port (0 = any).</summary>
+public sealed record ProxyIdentity(IPAddress Network, int PrefixLength, byte Protocol = 0, ushort Port = 0)
+{
+    public bool IsHost => PrefixLength == (Network.GetAddressBytes().Length * 8);
+
+    public static ProxyIdentity Host(IPAddress address, byte protocol = 0, ushort port = 0) =>
+        new(address, address.GetAddressBytes().Length * 8, protocol, port);
+
+    public IdentificationPayload ToPayload() => IsHost
+        ? IdentificationPayload.ForAddress(Network, Protocol, Port)
+        : IdentificationPayload.ForSubnet(Network, PrefixLength, Protocol, Port);
+
+    /// <summary>Reads an address or subnet ID; false for other ID types or a non-contiguous mask.</summary>
+    public static bool TryFromPayload(IdentificationPayload id, out ProxyIdentity? proxy)
+    {
+        proxy = null;
+        switch (id.IdType)
+        {
+            case IdentificationType.Ipv4Address or IdentificationType.Ipv6Address:
+                proxy = Host(new IPAddress(id.Data), id.Protocol, id.Port);
+                return true;
+            case IdentificationType.Ipv4AddressSubnet or IdentificationType.Ipv6AddressSubnet:
+                var half = id.Data.Length / 2;
+                var mask = id.Data[half..];
+                var prefix = 0;
+                while (prefix < mask.Length * 8 && (mask[prefix / 8] & (0x80 >> (prefix % 8))) != 0)
+                {
+                    prefix++;
+                }
+
+                for (var bit = prefix; bit < mask.Length * 8; bit++)
+                {
+                    if ((mask[bit / 8] & (0x80 >> (bit % 8))) != 0)
+                    {
+                        return false;
+                    }
+                }
+
+                proxy = new ProxyIdentity(new IPAddress(id.Data[..half]), prefix, id.Protocol, id.Port);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public bool Equals(ProxyIdentity? other) => other is not null && Network.Equals(other.Network)
+        && PrefixLength == other.PrefixLength && Protocol == other.Protocol && Port == other.Port;
+
+    public override int GetHashCode() => HashCode.Combine(Network, PrefixLength, Protocol, Port);
+}
+
+/// <summary>Traffic selector as seen from this host: local side and remote side.</summary>
+public sealed record TrafficSelector(ProxyIdentity Local, ProxyIdentity Remote);
+
+/// <summary>A phase 1 identity (ID payload type and data), e.g. an address or an FQDN.</summary>
+public sealed record IkeIdentity(IdentificationType Type, byte[] Value)
+{
+    public static IkeIdentity Address(IPAddress address) =>
+        new(address.GetAddressBytes().Length == 4 ? IdentificationType.Ipv4Address : IdentificationType.Ipv6Address, address.GetAddressBytes());
+
+    public IdentificationPayload ToPayload() => new(Type, 0, 0, Value);
+
+    public bool Matches(IdentificationPayload id) => id.IdType == Type && id.Data.SequenceEqual(Value);
+
+    public bool Equals(IkeIdentity? other) => other is not null && Type == other.Type && Value.AsSpan().SequenceEqual(other.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Type, Value.Length);
+}
+
+/// <summary>
+/// Everything IKEv1 needs to talk to one peer, mapped by the policy agent from the policy (key exchange settings,
+/// authentication method). The pre-shared key never appears in <see cref="ToString"/>.
+/// </summary>
+public sealed class IkeV1PeerConfig
+{
+    private readonly byte[] _preSharedKey;
+
+    public IkeV1PeerConfig(IPAddress remoteAddress, ReadOnlySpan<byte> preSharedKey, IReadOnlyList<IkeProposal> ikeProposals)
+    {
+        if (preSharedKey.IsEmpty)
+        {
+            throw new ArgumentException("a pre-shared key must not be empty", nameof(preSharedKey));
+        }
+
+        if (ikeProposals.Count == 0)
+        {
+            throw new ArgumentException("at least one IKE proposal is needed", nameof(ikeProposals));
+        }
+
+        RemoteAddress = remoteAddress;
+        _preSharedKey = preSharedKey.ToArray();
+        IkeProposals = ikeProposals;
+    }
+
+    public IPAddress RemoteAddress { get; }
+
+    public ReadOnlySpan<byte> PreSharedKey => _preSharedKey;
+
+    /// <summary>IKE security methods in preference order.</summary>
+    public IReadOnlyList<IkeProposal> IkeProposals { get; }
+
+    /// <summary>Our phase 1 identity; null = our IKE address.</summary>
+    public IkeIdentity? LocalIdentity { get; init; }
+
+    /// <summary>The identity the peer must present; null = accept its address or anything it sends.</summary>
+    public IkeIdentity? RemoteIdentity { get; init; }
+
+    /// <summary>Quick Modes one ISAKMP SA may key before a new Main Mode is negotiated (1 = master key PFS, 0 = no limit).</summary>
+    public int QuickModesPerMainMode { get; init; }
+
+    /// <summary>Offer RFC 3947 NAT traversal (vendor IDs, NAT-D).</summary>
+    public bool NatTraversal { get; init; } = true;
+
+    /// <summary>Pretend to be behind a NAT so that ESP is always UDP-encapsulated (what strongSwan's libipsec does).</summary>
+    public bool ForceUdpEncapsulation { get; init; }
+
+    public override string ToString() => $"IKEv1 peer {RemoteAddress} ({IkeProposals.Count} proposals, PSK redacted)";
+}

@@ -1,0 +1,29 @@
+namespace Rampart.Ike.V1;
+
+/// <summary>Engine statistics for the monitor, written only by the engine's thread.</summary>
+public sealed class IkeV1Counters
+{
+    /// <summary>Datagrams that failed to parse, decrypt or authenticate (bad hash).</summary>
+    public long Malformed { get; internal set; }
+
+    /// <summary>Well-formed datagrams that fit no exchange (unknown cookies, wrong state, not ours).</summary>
+    public long Dropped { get; internal set; }
+
+    /// <summary>Retransmitted requests answered by resending the last reply.</summary>
+    public long DuplicatesAnswered { get; internal set; }
+
+    /// <summary>Old messages of an exchange seen again after it moved on, and repeated informational message IDs.</summary>
+    public long Replays { get; internal set; }
+
+    public long Retransmits { get; internal set; }
+
+    public long HalfOpenEvicted { get; internal set; }
+
+    public long AuthenticationFailures { get; internal set; }
+
+    public long MainModes { get; internal set; }
+
+    public long QuickModes { get; internal set; }
+
+    public long NegotiationFailures { get; internal set; }
+}

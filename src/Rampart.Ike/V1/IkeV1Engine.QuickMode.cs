@@ -1,0 +1,482 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Rampart.Core.Algorithms;
+using Rampart.Ike.Crypto;
+using Rampart.Ike.Wire;
+
+namespace Rampart.Ike.V1;
+
+/// <summary>Quick Mode (RFC 2409 §5.5): proxy identities, optional PFS, RESPONDER-LIFETIME (RFC 2407 §4.6.3.1); no commit bit.</summary>
+public sealed partial class IkeV1Engine
+{
+    private const int RememberedMessageIds = 256;
+
+    private void StartQuickMode(Phase1Sa phase1, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
+    {
+        if (phase1.QuickModes.Values.Any(q => q.IsInitiator && q.State == QuickModeState.InitiatorSentSa && q.Selector == selector))
+        {
+            return;
+        }
+
+        phase1.QuickModesStarted++;
+        var messageId = NewMessageId();
+        var prf = phase1.Prf!;
+        var exchange = new QuickModeExchange(messageId, true, selector, policy)
+        {
+            InboundSpi = NewInboundSpi(),
+            Iv = IkeV1KeyDerivation.Phase2Iv(prf, phase1.Iv, messageId, phase1.Cipher!.BlockSize),
+            NonceI = RandomNumberGenerator.GetBytes(NonceLength),
+        };
+        var mode = ProposalCodec.Encapsulation(policy.Mode, phase1.NatTraversal, phase1.UdpEncapsulation);
+        var spi = SpiBytes(exchange.InboundSpi);
+        var proposals = policy.Proposals
+            .Select((p, i) => new ProposalPayload((byte)(i + 1), ProposalCodec.ToProtocolId(p.Protocol), spi, [ProposalCodec.EncodeIpsec(p, policy.PfsGroup, mode)]))
+            .ToArray();
+        var payloads = new List<IsakmpPayload> { new HashPayload(new byte[prf.OutputLength]), new SecurityAssociationPayload(proposals), new NoncePayload(exchange.NonceI) };
+        if (policy.PfsGroup != DhGroup.None)
+        {
+            exchange.Dh = DiffieHellmanFactory.Create(policy.PfsGroup);
+            payloads.Add(new KeyExchangePayload(exchange.Dh.PublicValue));
+        }
+
+        payloads.Add(selector.Local.ToPayload());
+        payloads.Add(selector.Remote.ToPayload());
+        var iv = exchange.Iv;
+        var message = Protect(phase1, HeaderFor(phase1, ExchangeType.QuickMode, messageId), payloads, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv);
+        exchange.Iv = iv;
+        phase1.QuickModes[messageId] = exchange;
+        Remember(phase1, messageId);
+        exchange.LastSent = Send(phase1, message, actions);
+        exchange.Due = now + Backoff(0);
+    }
+
+    private void HandleQuickMode(in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
+    {
+        var phase1 = FindByCookies(header);
+        if (phase1 is not { State: Phase1State.Established } || header.MessageId == 0)
+        {
+            Counters.Dropped++;
+            return;
+        }
+
+        if (!phase1.QuickModes.TryGetValue(header.MessageId, out var exchange))
+        {
+            if (phase1.SeenMessageIds.Contains(header.MessageId))
+            {
+                Counters.Replays++;
+                return;
+            }
+
+            RespondToQuickMode(phase1, header, message, now, actions);
+            return;
+        }
+
+        if (exchange.LastReceived is not null && message.SequenceEqual(exchange.LastReceived))
+        {
+            if (exchange.LastSent is null)
+            {
+                Counters.Replays++;
+                return;
+            }
+
+            Counters.DuplicatesAnswered++;
+            Resend(phase1, exchange.LastSent, actions);
+            return;
+        }
+
+        switch (exchange.State)
+        {
+            case QuickModeState.InitiatorSentSa:
+                InitiatorReceiveQuickModeSa(phase1, exchange, header, message, now, actions);
+                break;
+            case QuickModeState.ResponderSentSa:
+                ResponderReceiveHash3(phase1, exchange, header, message, now, actions);
+                break;
+            default:
+                Counters.Replays++;
+                break;
+        }
+    }
+
+    private void RespondToQuickMode(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
+    {
+        var messageId = header.MessageId;
+        var prf = phase1.Prf!;
+        var iv = IkeV1KeyDerivation.Phase2Iv(prf, phase1.Iv, messageId, phase1.Cipher!.BlockSize);
+        if (!TryDecryptHashed(phase1, header, message, iv, out var payloads, out var rest, out var hash, out var nextIv)
+            || !CryptographicOperations.FixedTimeEquals(hash, IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest)))
+        {
+            Counters.Malformed++;
+            return;
+        }
+
+        Remember(phase1, messageId);
+        var ids = payloads.OfType<IdentificationPayload>().ToList();
+        if (Find<SecurityAssociationPayload>(payloads) is not { } sa || Find<NoncePayload>(payloads) is not { } nonce || ids.Count is not (0 or 2))
+        {
+            Counters.Malformed++;
+            return;
+        }
+
+        TrafficSelector selector;
+        if (ids.Count == 2)
+        {
+            if (!ProxyIdentity.TryFromPayload(ids[0], out var initiatorSide) || !ProxyIdentity.TryFromPayload(ids[1], out var responderSide))
+            {
+                QuickModeRefused(phase1, NotifyMessageType.InvalidIdInformation, null, actions);
+                return;
+            }
+
+            selector = new TrafficSelector(responderSide!, initiatorSide!);
+        }
+        else
+        {
+            selector = new TrafficSelector(ProxyIdentity.Host(phase1.Local.Address), ProxyIdentity.Host(phase1.Remote.Address));
+        }
+
+        var policy = options.FindQuickMode(phase1.Peer, selector);
+        if (policy is null || !TryChooseIpsec(phase1, sa, policy, out var chosenProposal, out var chosenTransform, out var offer, out var ours))
+        {
+            QuickModeRefused(phase1, NotifyMessageType.NoProposalChosen, selector, actions);
+            return;
+        }
+
+        var ke = Find<KeyExchangePayload>(payloads);
+        var exchange = new QuickModeExchange(messageId, false, selector, policy)
+        {
+            OutboundSpi = BinaryPrimitives.ReadUInt32BigEndian(chosenProposal!.Spi),
+            NonceI = nonce.Data.ToArray(),
+            NonceR = RandomNumberGenerator.GetBytes(NonceLength),
+            SendIdentities = ids.Count == 2,
+        };
+        if (offer!.PfsGroup != DhGroup.None)
+        {
+            exchange.Dh = DiffieHellmanFactory.Create(offer.PfsGroup);
+            if (ke is null || !exchange.Dh.TryComputeSharedSecret(ke.Data, out var pfsSecret))
+            {
+                exchange.Dispose();
+                Counters.Malformed++;
+                QuickModeRefused(phase1, NotifyMessageType.InvalidKeyInformation, selector, actions);
+                return;
+            }
+
+            exchange.PfsSecret = pfsSecret;
+        }
+
+        exchange.InboundSpi = NewInboundSpi();
+        var reply = new List<IsakmpPayload>
+        {
+            new HashPayload(new byte[prf.OutputLength]),
+            new SecurityAssociationPayload([new ProposalPayload(chosenProposal.Number, chosenProposal.Protocol, SpiBytes(exchange.InboundSpi), [chosenTransform!])]),
+            new NoncePayload(exchange.NonceR),
+        };
+        if (exchange.Dh is not null)
+        {
+            reply.Add(new KeyExchangePayload(exchange.Dh.PublicValue));
+        }
+
+        if (exchange.SendIdentities)
+        {
+            reply.Add(ids[0]);
+            reply.Add(ids[1]);
+        }
+
+        // RESPONDER-LIFETIME: we accept the initiator's proposal but keep our shorter lifetimes (RFC 2407 §4.6.3.1).
+        var seconds = Math.Min(offer.Proposal.LifetimeSeconds, ours!.LifetimeSeconds);
+        var kilobytes = (offer.Proposal.LifetimeKilobytes, ours.LifetimeKilobytes) switch
+        {
+            (0, var mine) => mine,
+            (var theirs, 0) => theirs,
+            (var theirs, var mine) => Math.Min(theirs, mine),
+        };
+        if (seconds != offer.Proposal.LifetimeSeconds || kilobytes != offer.Proposal.LifetimeKilobytes)
+        {
+            var attributes = new List<DataAttribute>
+            {
+                DataAttribute.Basic((ushort)IpsecAttributeType.SaLifeType, (ushort)LifeType.Seconds),
+                DataAttribute.Number((ushort)IpsecAttributeType.SaLifeDuration, (ulong)seconds),
+            };
+            if (kilobytes > 0)
+            {
+                attributes.Add(DataAttribute.Basic((ushort)IpsecAttributeType.SaLifeType, (ushort)LifeType.Kilobytes));
+                attributes.Add(DataAttribute.Number((ushort)IpsecAttributeType.SaLifeDuration, (ulong)kilobytes));
+            }
+
+            var data = new byte[attributes.Sum(a => a.Length)];
+            var offset = 0;
+            foreach (var attribute in attributes)
+            {
+                offset += attribute.Write(data.AsSpan(offset));
+            }
+
+            reply.Add(new NotificationPayload(chosenProposal.Protocol, NotifyMessageType.ResponderLifetime, chosenProposal.Spi, data));
+        }
+
+        exchange.Chosen = offer with { Proposal = offer.Proposal with { LifetimeSeconds = seconds, LifetimeKilobytes = kilobytes } };
+        var chainIv = nextIv;
+        var nonceI = exchange.NonceI;
+        var replyMessage = Protect(phase1, HeaderFor(phase1, ExchangeType.QuickMode, messageId), reply, r => IkeV1KeyDerivation.QuickModeHash2(prf, phase1.SkeyidA, messageId, nonceI, r), ref chainIv);
+        exchange.Iv = chainIv;
+        exchange.State = QuickModeState.ResponderSentSa;
+        exchange.LastReceived = message.ToArray();
+        exchange.LastSent = Send(phase1, replyMessage, actions);
+        exchange.Due = now + Backoff(0);
+        phase1.QuickModes[messageId] = exchange;
+    }
+
+    private void InitiatorReceiveQuickModeSa(Phase1Sa phase1, QuickModeExchange exchange, in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
+    {
+        var prf = phase1.Prf!;
+        if (!TryDecryptHashed(phase1, header, message, exchange.Iv, out var payloads, out var rest, out var hash, out var nextIv)
+            || !CryptographicOperations.FixedTimeEquals(hash, IkeV1KeyDerivation.QuickModeHash2(prf, phase1.SkeyidA, exchange.MessageId, exchange.NonceI, rest)))
+        {
+            Counters.Malformed++;
+            return;
+        }
+
+        if (Find<SecurityAssociationPayload>(payloads) is not { Proposals: [{ Transforms: [var transform] } proposal] }
+            || proposal.Spi.Length != 4 || Find<NoncePayload>(payloads) is not { } nonce
+            || !ProposalCodec.TryDecodeIpsec(proposal.Protocol, transform, out var offer)
+            || !exchange.Policy.Proposals.Any(p => ProposalCodec.SameAlgorithms(p, offer!.Proposal))
+            || offer!.PfsGroup != exchange.Policy.PfsGroup || ProposalCodec.ModeOf(offer.Mode) != exchange.Policy.Mode)
+        {
+            FailQuickMode(phase1, exchange, NotifyMessageType.BadProposalSyntax, "responder answered with a proposal we did not make", actions);
+            return;
+        }
+
+        if (exchange.Dh is not null)
+        {
+            if (Find<KeyExchangePayload>(payloads) is not { } ke || !exchange.Dh.TryComputeSharedSecret(ke.Data, out var pfsSecret))
+            {
+                FailQuickMode(phase1, exchange, NotifyMessageType.InvalidKeyInformation, "invalid PFS public value", actions);
+                return;
+            }
+
+            exchange.PfsSecret = pfsSecret;
+        }
+
+        var proposalLifetime = offer.Proposal;
+        foreach (var notify in payloads.OfType<NotificationPayload>().Where(n => n.NotifyType == NotifyMessageType.ResponderLifetime))
+        {
+            proposalLifetime = ApplyResponderLifetime(proposalLifetime, notify.Data);
+        }
+
+        exchange.Chosen = offer with { Proposal = proposalLifetime };
+        exchange.OutboundSpi = BinaryPrimitives.ReadUInt32BigEndian(proposal.Spi);
+        exchange.NonceR = nonce.Data.ToArray();
+        exchange.Iv = nextIv;
+        var hash3 = IkeV1KeyDerivation.QuickModeHash3(prf, phase1.SkeyidA, exchange.MessageId, exchange.NonceI, exchange.NonceR);
+        var iv = exchange.Iv;
+        var reply = Encrypt(phase1, HeaderFor(phase1, ExchangeType.QuickMode, exchange.MessageId), [new HashPayload(hash3)], ref iv);
+        exchange.Iv = iv;
+        exchange.State = QuickModeState.Completed;
+        exchange.LastReceived = message.ToArray();
+        exchange.LastSent = Send(phase1, reply, actions);
+        exchange.Due = now + options.CompletedExchangeLinger;
+        InstallSa(phase1, exchange, actions);
+    }
+
+    private void ResponderReceiveHash3(Phase1Sa phase1, QuickModeExchange exchange, in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
+    {
+        var prf = phase1.Prf!;
+        if (!TryDecryptHashed(phase1, header, message, exchange.Iv, out var payloads, out _, out var hash, out var nextIv)
+            || payloads.Count != 1
+            || !CryptographicOperations.FixedTimeEquals(hash, IkeV1KeyDerivation.QuickModeHash3(prf, phase1.SkeyidA, exchange.MessageId, exchange.NonceI, exchange.NonceR)))
+        {
+            Counters.Malformed++;
+            return;
+        }
+
+        exchange.Iv = nextIv;
+        exchange.State = QuickModeState.Completed;
+        exchange.LastReceived = message.ToArray();
+        exchange.LastSent = null;
+        exchange.Due = now + options.CompletedExchangeLinger;
+        InstallSa(phase1, exchange, actions);
+    }
+
+    private void QuickModeTimer(Phase1Sa phase1, QuickModeExchange exchange, DateTimeOffset now, List<IkeAction> actions)
+    {
+        if (exchange.State == QuickModeState.Completed)
+        {
+            phase1.QuickModes.Remove(exchange.MessageId);
+            exchange.Dispose();
+            return;
+        }
+
+        if (exchange.Retransmits >= options.MaxRetransmits || exchange.LastSent is null)
+        {
+            FailQuickMode(phase1, exchange, null, "peer did not answer Quick Mode", actions);
+            return;
+        }
+
+        exchange.Retransmits++;
+        Counters.Retransmits++;
+        Resend(phase1, exchange.LastSent, actions);
+        exchange.Due = now + Backoff(exchange.Retransmits);
+    }
+
+    /// <summary>Picks the first acceptable transform in the initiator's proposal order.</summary>
+    private static bool TryChooseIpsec(Phase1Sa phase1, SecurityAssociationPayload sa, QuickModePolicy policy, out ProposalPayload? proposal, out TransformPayload? transform, out ProposalCodec.IpsecOffer? offer, out IpsecProposal? ours)
+    {
+        foreach (var candidate in sa.Proposals)
+        {
+            if (candidate.Spi.Length != 4 || candidate.Protocol is not (ProtocolId.IpsecEsp or ProtocolId.IpsecAh))
+            {
+                continue;
+            }
+
+            foreach (var t in candidate.Transforms)
+            {
+                if (!ProposalCodec.TryDecodeIpsec(candidate.Protocol, t, out var decoded)
+                    || ProposalCodec.ModeOf(decoded!.Mode) != policy.Mode
+                    || (decoded.PfsGroup != policy.PfsGroup && policy.PfsGroup != DhGroup.None)
+                    || ProposalCodec.IsUdpEncapsulated(decoded.Mode) != phase1.UdpEncapsulation)
+                {
+                    continue;
+                }
+
+                var match = policy.Proposals.FirstOrDefault(p => ProposalCodec.SameAlgorithms(p, decoded.Proposal));
+                if (match is not null)
+                {
+                    (proposal, transform, offer, ours) = (candidate, t, decoded, match);
+                    return true;
+                }
+            }
+        }
+
+        (proposal, transform, offer, ours) = (null, null, null, null);
+        return false;
+    }
+
+    private static IpsecProposal ApplyResponderLifetime(IpsecProposal proposal, ReadOnlySpan<byte> attributes)
+    {
+        var lifeType = LifeType.Seconds;
+        while (DataAttribute.TryParse(attributes, out var attribute, out var consumed))
+        {
+            attributes = attributes[consumed..];
+            if (!attribute!.TryGetNumber(out var value))
+            {
+                continue;
+            }
+
+            if (attribute.Type == (ushort)IpsecAttributeType.SaLifeType)
+            {
+                lifeType = (LifeType)value;
+            }
+            else if (attribute.Type == (ushort)IpsecAttributeType.SaLifeDuration && value <= int.MaxValue)
+            {
+                proposal = lifeType == LifeType.Seconds
+                    ? proposal with { LifetimeSeconds = Math.Min(proposal.LifetimeSeconds, (int)value) }
+                    : proposal with { LifetimeKilobytes = proposal.LifetimeKilobytes == 0 ? (long)value : Math.Min(proposal.LifetimeKilobytes, (long)value) };
+            }
+        }
+
+        return proposal;
+    }
+
+    private void InstallSa(Phase1Sa phase1, QuickModeExchange exchange, List<IkeAction> actions)
+    {
+        var prf = phase1.Prf!;
+        var offer = exchange.Chosen!;
+        var proposal = offer.Proposal;
+        var protocolId = ProposalCodec.ToProtocolId(proposal.Protocol);
+        var encryptionLength = proposal.Protocol == IpsecProtocol.Esp ? AlgorithmCatalog.KeyMaterialLength(proposal.Cipher) : 0;
+        var integrityLength = AlgorithmCatalog.HmacKeyLength(proposal.Integrity);
+        IpsecSaSpec Spec(uint spi, bool inbound)
+        {
+            // ESP: the cipher key (with the GCM salt) comes first, then the integrity key (RFC 2409 §5.5, RFC 4106 §8.1).
+            var keymat = IkeV1KeyDerivation.Keymat(prf, phase1.SkeyidD, exchange.PfsSecret, protocolId, spi, exchange.NonceI, exchange.NonceR, encryptionLength + integrityLength);
+            return new IpsecSaSpec
+            {
+                Spi = spi,
+                Protocol = proposal.Protocol,
+                Cipher = proposal.Cipher,
+                Integrity = proposal.Integrity,
+                EncryptionKey = keymat[..encryptionLength],
+                IntegrityKey = keymat[encryptionLength..],
+                Mode = ProposalCodec.ModeOf(offer.Mode),
+                UdpEncapsulation = ProposalCodec.IsUdpEncapsulated(offer.Mode),
+                Source = inbound ? phase1.Remote : phase1.Local,
+                Destination = inbound ? phase1.Local : phase1.Remote,
+                Selector = exchange.Selector,
+                LifetimeSeconds = proposal.LifetimeSeconds,
+                LifetimeKilobytes = proposal.LifetimeKilobytes,
+            };
+        }
+
+        actions.Add(new InstallIpsecSa(Spec(exchange.InboundSpi, true), Spec(exchange.OutboundSpi, false)));
+        CryptographicOperations.ZeroMemory(exchange.PfsSecret);
+        exchange.Dh?.Dispose();
+        exchange.Dh = null;
+        phase1.Installed.Add(new InstalledSa(proposal.Protocol, exchange.InboundSpi, exchange.OutboundSpi, exchange.Selector));
+        Counters.QuickModes++;
+        var security = proposal.Protocol == IpsecProtocol.Esp
+            ? $"ESP {AlgorithmCatalog.DisplayName(proposal.Cipher)}{(AlgorithmCatalog.IsAead(proposal.Cipher) ? "" : "/" + AlgorithmCatalog.DisplayName(proposal.Integrity))}"
+            : $"AH {AlgorithmCatalog.DisplayName(proposal.Integrity)}";
+        actions.Add(new IkeAuditEvent(IkeAuditKind.QuickModeEstablished, phase1.Remote.Address, null, true,
+            $"Quick Mode {security} {ProposalCodec.ModeOf(offer.Mode)} SPI in {exchange.InboundSpi} out {exchange.OutboundSpi} {proposal.LifetimeSeconds}s{(offer.PfsGroup != DhGroup.None ? " PFS " + AlgorithmCatalog.Name(offer.PfsGroup) : "")}", exchange.Selector));
+    }
+
+    private void FailQuickMode(Phase1Sa phase1, QuickModeExchange exchange, NotifyMessageType? reason, string detail, List<IkeAction> actions)
+    {
+        Counters.NegotiationFailures++;
+        phase1.QuickModes.Remove(exchange.MessageId);
+        _inboundSpis.Remove(exchange.InboundSpi);
+        exchange.Dispose();
+        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, $"Quick Mode: {detail}", exchange.Selector));
+    }
+
+    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, TrafficSelector? selector, List<IkeAction> actions)
+    {
+        Counters.NegotiationFailures++;
+        SendInformational(phase1, [new NotificationPayload(ProtocolId.IpsecEsp, reason, [], [])], actions);
+        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, "Quick Mode refused", selector));
+    }
+
+    private static void Remember(Phase1Sa phase1, uint messageId)
+    {
+        phase1.SeenMessageIds.Enqueue(messageId);
+        if (phase1.SeenMessageIds.Count > RememberedMessageIds)
+        {
+            phase1.SeenMessageIds.Dequeue();
+        }
+    }
+
+    private static byte[] SpiBytes(uint spi)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, spi);
+        return bytes;
+    }
+
+    /// <summary>Fills the leading HASH payload with <paramref name="hash"/> of the payloads after it, then encrypts.</summary>
+    private static byte[] Protect(Phase1Sa phase1, IsakmpHeader header, List<IsakmpPayload> payloads, Func<byte[], byte[]> hash, ref byte[] iv)
+    {
+        var rest = payloads.Skip(1).ToList();
+        var restBytes = new byte[PayloadChain.Length(rest)];
+        PayloadChain.Write(rest, restBytes);
+        payloads[0] = new HashPayload(hash(restBytes));
+        return Encrypt(phase1, header, payloads, ref iv);
+    }
+
+    /// <summary>Decrypts a message that must start with a HASH payload; <paramref name="rest"/> is what that hash covers.</summary>
+    private bool TryDecryptHashed(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, byte[] iv, out List<IsakmpPayload> payloads, out byte[] rest, out byte[] hash, out byte[] nextIv)
+    {
+        rest = [];
+        hash = [];
+        if (!TryDecrypt(phase1, header, message, iv, out payloads, out var plaintext, out nextIv))
+        {
+            return false;
+        }
+
+        if (payloads.Count == 0 || payloads[0] is not HashPayload hashPayload)
+        {
+            return false;
+        }
+
+        hash = hashPayload.Data.ToArray();
+        rest = plaintext[(IsakmpPayload.GenericHeaderSize + hash.Length)..];
+        return true;
+    }
+}

@@ -1,0 +1,491 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using Rampart.Ike.Wire;
+
+namespace Rampart.Ike.V1;
+
+/// <summary>
+/// The sans-I/O IKEv1 engine (RFC 2409 Main Mode with pre-shared keys, Quick Mode, informational exchanges,
+/// RFC 3947 NAT traversal, RFC 3706 DPD). Inputs are datagrams, acquires, deletes and timer ticks, each with the
+/// current time; outputs are <see cref="IkeAction"/>s appended to the caller's list. Not thread-safe: call it from
+/// one thread (the agent's IKE loop).
+/// </summary>
+public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposable
+{
+    public const int IkePort = 500;
+    public const int NatTraversalPort = 4500;
+    private const int NonceLength = 32;
+
+    private readonly Dictionary<ulong, Phase1Sa> _initiated = [];
+    private readonly Dictionary<ulong, Phase1Sa> _responded = [];
+    private readonly Dictionary<(ulong CookieI, IPAddress Remote), Phase1Sa> _respondedByInitiatorCookie = [];
+    private readonly LinkedList<Phase1Sa> _halfOpen = new();
+    private readonly Dictionary<IPAddress, int> _halfOpenPerSource = [];
+    private readonly HashSet<uint> _inboundSpis = [];
+
+    /// <summary>Peers we had an ISAKMP SA with since start: INITIAL-CONTACT goes only to the others.</summary>
+    private readonly HashSet<IPAddress> _contacted = [];
+    private DateTimeOffset? _armed;
+
+    public IkeV1Counters Counters { get; } = new();
+
+    /// <summary>Responder Main Modes not yet authenticated.</summary>
+    public int HalfOpenCount => _halfOpen.Count;
+
+    /// <summary>All ISAKMP SAs, in any state.</summary>
+    public int Phase1Count => _initiated.Count + _responded.Count;
+
+    /// <summary>
+    /// Secure <paramref name="selector"/> with <paramref name="peer"/>: reuses an established ISAKMP SA to that
+    /// address, joins one being negotiated, or starts Main Mode from <paramref name="local"/> to port 500.
+    /// </summary>
+    public void Acquire(IkeV1PeerConfig peer, IPEndPoint local, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
+    {
+        var existing = FindPhase1(peer.RemoteAddress);
+        if (existing is { State: Phase1State.Established } && peer.QuickModesPerMainMode > 0 && existing.QuickModesStarted >= peer.QuickModesPerMainMode)
+        {
+            // Used up (master key PFS when the limit is 1): retire it so this Quick Mode gets a fresh Main Mode.
+            SendInformational(existing, [new DeletePayload(ProtocolId.Isakmp, 16, [CookieBytes(existing)])], actions);
+            Remove(existing);
+            existing = null;
+        }
+
+        if (existing is { State: Phase1State.Established })
+        {
+            StartQuickMode(existing, selector, policy, now, actions);
+        }
+        else if (existing is not null)
+        {
+            if (!existing.Pending.Any(p => p.Selector == selector))
+            {
+                existing.Pending.Add(new PendingAcquire(selector, policy));
+            }
+        }
+        else
+        {
+            var phase1 = StartMainMode(peer, local, now, actions);
+            phase1.Pending.Add(new PendingAcquire(selector, policy));
+        }
+
+        ArmIfEarlier(now, actions);
+    }
+
+    /// <summary>Deletes the SA pair with this inbound SPI (idle timeout, policy change) and tells the peer.</summary>
+    public void DeleteIpsecSa(uint inboundSpi, DateTimeOffset now, List<IkeAction> actions)
+    {
+        foreach (var phase1 in AllPhase1())
+        {
+            var installed = phase1.Installed.Find(i => i.InboundSpi == inboundSpi);
+            if (installed is null)
+            {
+                continue;
+            }
+
+            phase1.Installed.Remove(installed);
+            _inboundSpis.Remove(inboundSpi);
+            var spi = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(spi, inboundSpi);
+            SendInformational(phase1, [new DeletePayload(ProposalCodec.ToProtocolId(installed.Protocol), 4, [spi])], actions);
+            actions.Add(new DeleteIpsecSa(installed.Protocol, installed.InboundSpi, installed.OutboundSpi, phase1.Remote.Address));
+            actions.Add(new IkeAuditEvent(IkeAuditKind.SaDeleted, phase1.Remote.Address, null, true, $"deleted SPI {inboundSpi} locally", installed.Selector));
+            return;
+        }
+    }
+
+    /// <summary>Sends an RFC 3706 R-U-THERE to the peer if it supports DPD; false if there is no such ISAKMP SA.</summary>
+    public bool ProbePeer(IPAddress peer, uint sequence, List<IkeAction> actions)
+    {
+        var phase1 = FindPhase1(peer);
+        if (phase1 is not { State: Phase1State.Established, PeerSupportsDpd: true })
+        {
+            return false;
+        }
+
+        var data = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(data, sequence);
+        SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThere, CookieBytes(phase1), data)], actions);
+        return true;
+    }
+
+    /// <summary>Drops all state (agent restart).</summary>
+    public void Reset()
+    {
+        foreach (var phase1 in AllPhase1().ToList())
+        {
+            phase1.Dispose();
+        }
+
+        _initiated.Clear();
+        _responded.Clear();
+        _respondedByInitiatorCookie.Clear();
+        _halfOpen.Clear();
+        _halfOpenPerSource.Clear();
+        _inboundSpis.Clear();
+        _contacted.Clear();
+        _armed = null;
+    }
+
+    public void Dispose() => Reset();
+
+    /// <summary>Handles one UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>.</summary>
+    public void ProcessDatagram(ReadOnlySpan<byte> datagram, IPEndPoint local, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
+    {
+        if (local.Port == NatTraversalPort || remote.Port == NatTraversalPort)
+        {
+            // RFC 3948 §2.2: IKE on port 4500 starts with a 4-byte zero non-ESP marker; a single 0xFF is a keepalive.
+            if (datagram.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0)
+            {
+                Counters.Dropped++;
+                return;
+            }
+
+            datagram = datagram[4..];
+        }
+
+        if (!IsakmpHeader.TryParse(datagram, out var header, out _))
+        {
+            Counters.Malformed++;
+            return;
+        }
+
+        datagram = datagram[..(int)header.Length];
+        try
+        {
+            switch (header.Exchange)
+            {
+                case ExchangeType.IdentityProtection:
+                    HandleMainMode(header, datagram, local, remote, now, actions);
+                    break;
+                case ExchangeType.QuickMode:
+                    HandleQuickMode(header, datagram, now, actions);
+                    break;
+                case ExchangeType.Informational:
+                    HandleInformational(header, datagram, remote, actions);
+                    break;
+                default:
+                    Counters.Dropped++;
+                    break;
+            }
+        }
+        catch (CryptographicException)
+        {
+            Counters.Malformed++;
+        }
+
+        ArmIfEarlier(now, actions);
+    }
+
+    /// <summary>Runs retransmissions, give-ups and expiries due at <paramref name="now"/>, then arms the next timer.</summary>
+    public void OnTimer(DateTimeOffset now, List<IkeAction> actions)
+    {
+        _armed = null;
+        foreach (var phase1 in AllPhase1().ToList())
+        {
+            foreach (var exchange in phase1.QuickModes.Values.ToList())
+            {
+                if (exchange.Due <= now)
+                {
+                    QuickModeTimer(phase1, exchange, now, actions);
+                }
+            }
+
+            if (phase1.Due <= now)
+            {
+                Phase1Timer(phase1, now, actions);
+            }
+        }
+
+        ArmIfEarlier(now, actions);
+    }
+
+    private void Phase1Timer(Phase1Sa phase1, DateTimeOffset now, List<IkeAction> actions)
+    {
+        if (phase1.State == Phase1State.Established)
+        {
+            // Lifetime over: delete the ISAKMP SA; the next acquire negotiates a new one. IPsec SAs keep their own lifetimes.
+            SendInformational(phase1, [new DeletePayload(ProtocolId.Isakmp, 16, [CookieBytes(phase1)])], actions);
+            Log(actions, 20, $"ISAKMP SA with {phase1.Remote.Address} reached its lifetime");
+            Remove(phase1);
+            return;
+        }
+
+        if (!phase1.IsInitiator)
+        {
+            Log(actions, 21, $"half-open Main Mode from {phase1.Remote} timed out");
+            Remove(phase1);
+            return;
+        }
+
+        if (phase1.Retransmits >= options.MaxRetransmits || phase1.LastSent is null)
+        {
+            Fail(phase1, null, "peer did not answer IKE", actions);
+            return;
+        }
+
+        phase1.Retransmits++;
+        Counters.Retransmits++;
+        Resend(phase1, phase1.LastSent, actions);
+        phase1.Due = now + Backoff(phase1.Retransmits);
+    }
+
+    private TimeSpan Backoff(int retransmits) => options.RetransmitInitial * (1 << Math.Min(retransmits, 16));
+
+    private void ArmIfEarlier(DateTimeOffset now, List<IkeAction> actions)
+    {
+        DateTimeOffset? next = null;
+        foreach (var phase1 in AllPhase1())
+        {
+            next = Min(next, phase1.Due);
+            foreach (var exchange in phase1.QuickModes.Values)
+            {
+                next = Min(next, exchange.Due);
+            }
+        }
+
+        if (next is { } due && (_armed is null || due < _armed))
+        {
+            _armed = due < now ? now : due;
+            actions.Add(new ArmTimer(_armed.Value));
+        }
+
+        static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
+    }
+
+    private IEnumerable<Phase1Sa> AllPhase1() => _initiated.Values.Concat(_responded.Values);
+
+    private Phase1Sa? FindPhase1(IPAddress remote)
+    {
+        Phase1Sa? best = null;
+        foreach (var phase1 in AllPhase1())
+        {
+            if (phase1.Remote.Address.Equals(remote) && (best is null || (phase1.State == Phase1State.Established && best.State != Phase1State.Established)))
+            {
+                best = phase1;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Finds the ISAKMP SA a message with both cookies belongs to.</summary>
+    private Phase1Sa? FindByCookies(in IsakmpHeader header)
+    {
+        if (_initiated.TryGetValue(header.InitiatorCookie, out var initiated) && (initiated.CookieR == header.ResponderCookie || initiated.CookieR == 0))
+        {
+            return initiated;
+        }
+
+        return _responded.TryGetValue(header.ResponderCookie, out var responded) && responded.CookieI == header.InitiatorCookie ? responded : null;
+    }
+
+    private void Remove(Phase1Sa phase1)
+    {
+        if (phase1.IsInitiator)
+        {
+            _initiated.Remove(phase1.CookieI);
+        }
+        else
+        {
+            _responded.Remove(phase1.CookieR);
+            _respondedByInitiatorCookie.Remove((phase1.CookieI, phase1.Remote.Address));
+        }
+
+        LeaveHalfOpen(phase1);
+        foreach (var installed in phase1.Installed)
+        {
+            _inboundSpis.Remove(installed.InboundSpi);
+        }
+
+        phase1.Dispose();
+    }
+
+    private void LeaveHalfOpen(Phase1Sa phase1)
+    {
+        if (phase1.HalfOpenNode is null)
+        {
+            return;
+        }
+
+        _halfOpen.Remove(phase1.HalfOpenNode);
+        phase1.HalfOpenNode = null;
+        var address = phase1.Remote.Address;
+        if (_halfOpenPerSource.TryGetValue(address, out var count) && count > 1)
+        {
+            _halfOpenPerSource[address] = count - 1;
+        }
+        else
+        {
+            _halfOpenPerSource.Remove(address);
+        }
+    }
+
+    /// <summary>Admits a new responder state within the per-source and global bounds, dropping the oldest half-open ones.</summary>
+    private void EnterHalfOpen(Phase1Sa phase1)
+    {
+        var address = phase1.Remote.Address;
+        if (_halfOpenPerSource.TryGetValue(address, out var fromSource) && fromSource >= options.MaxHalfOpenPerSource)
+        {
+            for (var node = _halfOpen.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Remote.Address.Equals(address))
+                {
+                    Counters.HalfOpenEvicted++;
+                    Remove(node.Value);
+                    break;
+                }
+            }
+        }
+
+        while (_halfOpen.Count >= options.MaxHalfOpen && _halfOpen.First is { } oldest)
+        {
+            Counters.HalfOpenEvicted++;
+            Remove(oldest.Value);
+        }
+
+        phase1.HalfOpenNode = _halfOpen.AddLast(phase1);
+        _halfOpenPerSource[address] = _halfOpenPerSource.GetValueOrDefault(address) + 1;
+    }
+
+    /// <summary>Ends a negotiation that failed: audit it, fail its waiting acquires, forget the state.</summary>
+    private void Fail(Phase1Sa phase1, NotifyMessageType? reason, string detail, List<IkeAction> actions)
+    {
+        Counters.NegotiationFailures++;
+        if (reason == NotifyMessageType.AuthenticationFailed)
+        {
+            Counters.AuthenticationFailures++;
+        }
+
+        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Main Mode: {detail}"));
+        foreach (var pending in phase1.Pending)
+        {
+            actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Quick Mode not started: {detail}", pending.Selector));
+        }
+
+        Log(actions, 30, $"negotiation with {phase1.Remote.Address} failed: {detail}");
+        Remove(phase1);
+    }
+
+    private static void Log(List<IkeAction> actions, int eventId, string message) => actions.Add(new IkeLogEvent(eventId, message));
+
+    private static ulong NewCookie()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        ulong cookie;
+        do
+        {
+            RandomNumberGenerator.Fill(bytes);
+            cookie = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        }
+        while (cookie == 0);
+        return cookie;
+    }
+
+    private static uint NewMessageId()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        uint id;
+        do
+        {
+            RandomNumberGenerator.Fill(bytes);
+            id = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        }
+        while (id == 0);
+        return id;
+    }
+
+    /// <summary>A fresh inbound SPI: random, above the reserved range 1-255 (RFC 4303 §2.1), unique on this host.</summary>
+    private uint NewInboundSpi()
+    {
+        uint spi;
+        do
+        {
+            spi = NewMessageId();
+        }
+        while (spi < 256 || !_inboundSpis.Add(spi));
+        return spi;
+    }
+
+    private static byte[] CookieBytes(Phase1Sa phase1)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, phase1.CookieI);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), phase1.CookieR);
+        return bytes;
+    }
+
+    private static IsakmpHeader HeaderFor(Phase1Sa phase1, ExchangeType exchange, uint messageId, IsakmpFlags flags = IsakmpFlags.None) =>
+        new(phase1.CookieI, phase1.CookieR, PayloadType.None, exchange, flags, messageId, 0);
+
+    /// <summary>Sends (and remembers, for retransmission) a message of the exchange.</summary>
+    private static byte[] Send(Phase1Sa phase1, byte[] message, List<IkeAction> actions)
+    {
+        Resend(phase1, message, actions);
+        return message;
+    }
+
+    private static void Resend(Phase1Sa phase1, byte[] message, List<IkeAction> actions)
+    {
+        var datagram = message;
+        if (phase1.Remote.Port == NatTraversalPort)
+        {
+            datagram = new byte[message.Length + 4];
+            message.CopyTo(datagram, 4);
+        }
+
+        actions.Add(new SendDatagram(phase1.Local, phase1.Remote, datagram));
+    }
+
+    /// <summary>Serialises and encrypts payloads with the CBC chain in <paramref name="iv"/>, which moves to the last ciphertext block.</summary>
+    private static byte[] Encrypt(Phase1Sa phase1, IsakmpHeader header, List<IsakmpPayload> payloads, ref byte[] iv)
+    {
+        var cipher = phase1.Cipher!;
+        var chainLength = PayloadChain.Length(payloads);
+        var padded = cipher.PaddedLength(chainLength);
+        var plaintext = new byte[padded];
+        PayloadChain.Write(payloads, plaintext);
+        var message = new byte[IsakmpHeader.Size + padded];
+        (header with
+        {
+            NextPayload = payloads[0].Type,
+            Flags = header.Flags | IsakmpFlags.Encryption,
+            Length = (uint)message.Length,
+        }).Write(message);
+        cipher.Encrypt(plaintext, iv, message.AsSpan(IsakmpHeader.Size));
+        iv = message[^cipher.BlockSize..];
+        return message;
+    }
+
+    /// <summary>
+    /// Decrypts and parses an encrypted message. <paramref name="plaintext"/> holds the payload chain (without padding)
+    /// for hash checks; <paramref name="nextIv"/> is the last ciphertext block, to adopt only if the message is accepted.
+    /// </summary>
+    private bool TryDecrypt(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, byte[] iv, out List<IsakmpPayload> payloads, out byte[] plaintext, out byte[] nextIv)
+    {
+        payloads = [];
+        plaintext = [];
+        nextIv = [];
+        var cipher = phase1.Cipher;
+        var body = message[IsakmpHeader.Size..];
+        if (cipher is null || (header.Flags & IsakmpFlags.Encryption) == 0 || body.IsEmpty || body.Length % cipher.BlockSize != 0)
+        {
+            Counters.Malformed++;
+            return false;
+        }
+
+        var decrypted = new byte[body.Length];
+        if (!cipher.TryDecrypt(body, iv, decrypted)
+            || !PayloadChain.TryParse(header.NextPayload, decrypted, payloads, out var consumed, out _))
+        {
+            Counters.Malformed++;
+            return false;
+        }
+
+        plaintext = decrypted[..consumed];
+        nextIv = body[^cipher.BlockSize..].ToArray();
+        return true;
+    }
+
+    private static T? Find<T>(List<IsakmpPayload> payloads)
+        where T : IsakmpPayload => payloads.OfType<T>().FirstOrDefault();
+}

@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace Rampart.Ike.V1;
+
+/// <summary>How the engine finds configuration as a responder, and its timing and flood limits.</summary>
+public sealed class IkeV1EngineOptions
+{
+    /// <summary>Responder: the peer configuration for an initiator's address (Main Mode PSK is chosen by address); null = refuse.</summary>
+    public required Func<IPAddress, IkeV1PeerConfig?> FindPeer { get; init; }
+
+    /// <summary>Responder: the quick mode policy for a traffic selector (seen from this host); null = NO-PROPOSAL-CHOSEN.</summary>
+    public required Func<IkeV1PeerConfig, TrafficSelector, QuickModePolicy?> FindQuickMode { get; init; }
+
+    /// <summary>First retransmission delay; each next one doubles.</summary>
+    public TimeSpan RetransmitInitial { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Retransmissions before giving up (1 + 2 + 4 + 8 + 16 s with the defaults).</summary>
+    public int MaxRetransmits { get; init; } = 5;
+
+    /// <summary>How long a responder keeps a Main Mode that has not completed.</summary>
+    public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Half-open responder Main Modes kept at most; past it the oldest is dropped.</summary>
+    public int MaxHalfOpen { get; init; } = 1024;
+
+    /// <summary>Half-open responder Main Modes per source address.</summary>
+    public int MaxHalfOpenPerSource { get; init; } = 8;
+
+    /// <summary>How long a finished quick mode is remembered to answer a retransmitted last message.</summary>
+    public TimeSpan CompletedExchangeLinger { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using Rampart.Ike.Crypto;
+using Rampart.Ike.Wire;
+
+namespace Rampart.Ike.V1;
+
+internal enum Phase1State
+{
+    /// <summary>Initiator sent MM1 (SA).</summary>
+    InitiatorSentSa,
+    /// <summary>Initiator sent MM3 (KE, Ni).</summary>
+    InitiatorSentKe,
+    /// <summary>Initiator sent MM5 (IDii, HASH_I).</summary>
+    InitiatorSentId,
+    /// <summary>Responder sent MM2, waits for MM3.</summary>
+    ResponderSentSa,
+    /// <summary>Responder sent MM4, waits for MM5.</summary>
+    ResponderSentKe,
+    Established,
+}
+
+/// <summary>One ISAKMP SA (Main Mode) and the exchanges running under it.</summary>
+internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig peer, IPEndPoint local, IPEndPoint remote, DateTimeOffset created) : IDisposable
+{
+    public ulong CookieI { get; } = cookieI;
+
+    public ulong CookieR { get; set; }
+
+    public bool IsInitiator { get; } = isInitiator;
+
+    public IkeV1PeerConfig Peer { get; } = peer;
+
+    public IPEndPoint Local { get; set; } = local;
+
+    public IPEndPoint Remote { get; set; } = remote;
+
+    public DateTimeOffset Created { get; } = created;
+
+    public Phase1State State { get; set; }
+
+    public bool PeerAnswered { get; set; }
+
+    /// <summary>SAi_b: the initiator's SA payload body, hashed into HASH_I/HASH_R.</summary>
+    public byte[] InitiatorSaBody { get; set; } = [];
+
+    public IkeProposal? Chosen { get; set; }
+
+    public IDiffieHellman? Dh { get; set; }
+
+    public byte[] NonceI { get; set; } = [];
+
+    public byte[] NonceR { get; set; } = [];
+
+    public byte[] PublicI { get; set; } = [];
+
+    public byte[] PublicR { get; set; } = [];
+
+    public IkePrf? Prf { get; set; }
+
+    public byte[] Skeyid { get; set; } = [];
+
+    public byte[] SkeyidD { get; set; } = [];
+
+    public byte[] SkeyidA { get; set; } = [];
+
+    public IkeCbcCipher? Cipher { get; set; }
+
+    /// <summary>Main Mode CBC chain; after MM6 it is the "last phase 1 CBC block" used to derive phase 2 IVs.</summary>
+    public byte[] Iv { get; set; } = [];
+
+    public NatTraversalVersion NatTraversal { get; set; }
+
+    /// <summary>A NAT sits between the peers (or UDP encapsulation is forced): ESP goes in UDP on port 4500.</summary>
+    public bool UdpEncapsulation { get; set; }
+
+    public bool PeerSupportsDpd { get; set; }
+
+    /// <summary>Quick Modes this SA started as initiator, against <see cref="IkeV1PeerConfig.QuickModesPerMainMode"/>.</summary>
+    public int QuickModesStarted { get; set; }
+
+    public byte[]? LastSent { get; set; }
+
+    public byte[]? LastReceived { get; set; }
+
+    public int Retransmits { get; set; }
+
+    /// <summary>Next retransmission (initiator) or half-open expiry (responder) or lifetime end (established).</summary>
+    public DateTimeOffset? Due { get; set; }
+
+    public LinkedListNode<Phase1Sa>? HalfOpenNode { get; set; }
+
+    public List<PendingAcquire> Pending { get; } = [];
+
+    public Dictionary<uint, QuickModeExchange> QuickModes { get; } = [];
+
+    public List<InstalledSa> Installed { get; } = [];
+
+    /// <summary>Recently used quick mode and informational message IDs, to drop replays.</summary>
+    public Queue<uint> SeenMessageIds { get; } = new();
+
+    public PayloadType NatDiscoveryType => NatTraversal == NatTraversalVersion.Rfc3947 ? PayloadType.NatDiscovery : PayloadType.NatDiscoveryDraft;
+
+    public void Dispose()
+    {
+        Dh?.Dispose();
+        Cipher?.Dispose();
+        foreach (var exchange in QuickModes.Values)
+        {
+            exchange.Dispose();
+        }
+    }
+}
+
+/// <summary>An acquire waiting for its ISAKMP SA.</summary>
+internal sealed record PendingAcquire(TrafficSelector Selector, QuickModePolicy Policy);
+
+/// <summary>An installed IPsec SA pair, remembered to answer and send deletes.</summary>
+internal sealed record InstalledSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, TrafficSelector Selector);
