@@ -38,7 +38,7 @@ public sealed class PacketCapture : IDisposable
             arguments.AddRange(["-Y", displayFilter]);
         }
 
-        foreach (string field in fields)
+        foreach (string field in fields.Length > 0 ? fields : ["frame.number"])
         {
             arguments.AddRange(["-e", field]);
         }
