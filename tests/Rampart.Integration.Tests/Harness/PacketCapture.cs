@@ -17,6 +17,9 @@ public sealed class PacketCapture : IDisposable
         PcapPath = Path.Combine(_directory, "capture.pcapng");
         _tshark = pair.StartProcess(ns, "tshark", "-q", "-n", "-i", device, "-f", filter, "-w", PcapPath);
         _tshark.WaitForText("Capturing on", TimeSpan.FromSeconds(30));
+
+        // dumpcap reports before its socket sees the first packet.
+        Thread.Sleep(500);
     }
 
     public string PcapPath { get; }
