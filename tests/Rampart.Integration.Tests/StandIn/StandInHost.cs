@@ -53,6 +53,17 @@ public sealed class StandInHost : IDisposable
     /// <summary>Packets received by both queues so far.</summary>
     public long PacketsQueued => (_outbound?.Socket.Received ?? 0) + (_inbound?.Socket.Received ?? 0);
 
+    /// <summary>Receive, handler and verdict time of both queues, in stopwatch ticks.</summary>
+    public (long Receive, long Handle, long Verdict) Ticks
+    {
+        get
+        {
+            var outbound = _outbound?.Ticks ?? default;
+            var inbound = _inbound?.Ticks ?? default;
+            return (outbound.Receive + inbound.Receive, outbound.Handle + inbound.Handle, outbound.Verdict + inbound.Verdict);
+        }
+    }
+
     public long Batches => (_outbound?.Batches ?? 0) + (_inbound?.Batches ?? 0);
 
     /// <summary>Closes the queues as a crashed agent would; the rules stay.</summary>
