@@ -22,6 +22,11 @@ internal static unsafe partial class Libc
     public const int ORdOnly = 0;
     public const int OCloexec = 0x80000;
 
+    public const short PollIn = 0x1;
+    public const nuint TunSetInterface = 0x400454ca;
+    public const short InterfaceTun = 0x0001;
+    public const short InterfaceNoPacketInfo = 0x1000;
+
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int ENoBufs = 105;
@@ -61,6 +66,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(SafeFileDescriptor fd, void* buffer, nuint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 
     [LibraryImport(LibraryName, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
@@ -102,6 +110,23 @@ internal static unsafe partial class Libc
         public ushort Padding;
         public uint PortId;
         public uint Groups;
+    }
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollDescriptor
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
+    /// <summary>struct ifreq as TUNSETIFF reads it: a 16-byte name, then the flags (40 bytes in all).</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 40)]
+    public struct InterfaceRequest
+    {
+        public fixed byte Name[16];
+        public short Flags;
     }
 
     /// <summary>struct timeval.</summary>
