@@ -105,6 +105,11 @@ public sealed class NetfilterRules
             AppendRule(script, GuardChain, $"{selector} -j DROP");
         }
 
+        // A no-op at the chain's end (RETURN = fall through) whose conntrack match makes the kernel
+        // register conntrack and its defragmentation hook in this namespace: fragments are then
+        // reassembled before raw PREROUTING, so the inbound queue only ever sees whole packets.
+        AppendRule(script, GuardChain, "-m conntrack --ctstate INVALID -j RETURN");
+
         AppendJump(script, currentRules, "filter", "INPUT", GuardChain);
         script.Append("COMMIT\n");
         return script.ToString();

@@ -32,6 +32,7 @@ public sealed class NetfilterRulesTests
         Assert.Contains($"-A RAMPART-OUT -d 192.0.2.2 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {1500 - 40 - Rules.MaxOverhead}", lines);
         Assert.Contains("-A RAMPART-GUARD -m mark --mark 0x100000/0x100000 -j RETURN", lines);
         Assert.Contains("-A RAMPART-GUARD -s 192.0.2.2 -j DROP", lines);
+        Assert.Equal("-A RAMPART-GUARD -m conntrack --ctstate INVALID -j RETURN", lines.Last(line => line.StartsWith("-A RAMPART-GUARD", StringComparison.Ordinal)));
         Assert.DoesNotContain("2001:db8", script, StringComparison.Ordinal);
         Assert.DoesNotContain("--queue-bypass", script, StringComparison.Ordinal);
     }

@@ -34,6 +34,27 @@ public sealed class StandInTransportTests
     }
 
     [Fact]
+    public void FullSizePingWithDf_OverflowingAfterEncapsulation_IsFragmentedOutsideAndDelivered()
+    {
+        Prerequisites.Require("ping", "tshark");
+        using var pair = new NetworkNamespacePair();
+        pair.Own(new StandInHost(pair.A, NetworkNamespacePair.AddressB));
+        pair.Own(new StandInHost(pair.B, NetworkNamespacePair.AddressA));
+        using var capture = new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA, "ip");
+
+        // 1472 bytes of ICMP data make a 1500-byte packet with DF; encapsulated it is 1504.
+        var ping = NetworkNamespacePair.Exec(pair.A, "ping", "-M", "do", "-s", "1472", "-c", "2", "-i", "0.2", "-W", "2", NetworkNamespacePair.AddressB);
+        capture.Stop();
+
+        string counters = NetworkNamespacePair.Exec(pair.A, "nstat", "-az", "IpFragFails", "IpFragOKs", "IpFragCreates").Output
+            + NetworkNamespacePair.Exec(pair.B, "nstat", "-az", "IpReasmOKs", "IpReasmFails", "IpInDelivers").Output
+            + string.Join(";", capture.Fields(string.Empty, "ip.proto", "ip.len", "ip.flags.df", "ip.flags.mf", "ip.src").Select(r => string.Join(",", r)));
+        Assert.True(ping.ExitCode == 0, "full-size ping with DF failed: " + ping.Output + ping.Error + counters);
+        Assert.Empty(capture.Fields("icmp", "frame.number"));
+        Assert.True(capture.Fields("ip.proto == 253 && ip.flags.mf == 1").Count >= 4, "expected fragmented protocol-253 requests and replies");
+    }
+
+    [Fact]
     public async Task TcpTransfer_ThroughStandIn_IsByteIdenticalWithFullSizeSegmentsAndNoClearTcp()
     {
         Prerequisites.Require("tshark");

@@ -15,6 +15,7 @@ public sealed class XorStandInTransform : IPacketHandler
 {
     public const byte Protocol = 253;
     public const int Overhead = 4;
+    private const int LinkMtu = 1500;
     private const ulong KeyPattern = 0x5a_c3_96_3c_a5_69_0f_f0;
 
     private readonly bool _outbound;
@@ -68,6 +69,13 @@ public sealed class XorStandInTransform : IPacketHandler
         stand[0] = protocol;
         Xor(data[headerLength..]);
         packet.AcceptModified(offset, data.Length + Overhead);
+        if (!ipv6 && packet.Length > LinkMtu)
+        {
+            // Too big for the link after encapsulation: clear DF so the kernel fragments the outer packet
+            // (the peer reassembles it before its queue), the RFC 4301 "clear DF" choice for non-TCP traffic.
+            packet.Data[6] &= 0xbf;
+        }
+
         Rewrite(packet.Data, ipv6, headerLength, Protocol);
         return true;
     }
@@ -105,7 +113,9 @@ public sealed class XorStandInTransform : IPacketHandler
             case 4:
                 headerLength = (data[0] & 0xf) * 4;
                 protocol = data[9];
-                return headerLength >= 20 && data.Length >= headerLength && BinaryPrimitives.ReadUInt16BigEndian(data[2..]) == data.Length;
+                // A fragment here means reassembly did not run before the queue: never transform part of a packet.
+                bool fragment = (BinaryPrimitives.ReadUInt16BigEndian(data[6..]) & 0x3fff) != 0;
+                return headerLength >= 20 && !fragment && data.Length >= headerLength && BinaryPrimitives.ReadUInt16BigEndian(data[2..]) == data.Length;
             case 6:
                 ipv6 = true;
                 headerLength = 40;
