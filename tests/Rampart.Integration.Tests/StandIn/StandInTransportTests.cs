@@ -54,6 +54,27 @@ public sealed class StandInTransportTests
         Assert.True(capture.Fields("ip.proto == 253 && ip.flags.mf == 1").Count >= 4, "expected fragmented protocol-253 requests and replies");
     }
 
+    /// <summary>
+    /// IPv6 has no DF: the kernel fragments the grown packet after the verdict when the sender allows
+    /// fragmentation (PMTU discovery "want", the default for datagram sockets). With "do" it sends a
+    /// packet-too-big to the sender quoting the protocol-253 packet instead (docs/datapath.md, not done).
+    /// </summary>
+    [Fact]
+    public void FullSizeIpv6Ping_OverflowingAfterEncapsulation_IsFragmentedAndDelivered()
+    {
+        const string pmtuDiscovery = "want";
+        Prerequisites.Require("ping", "tshark");
+        using var pair = new NetworkNamespacePair();
+        pair.Own(new StandInHost(pair.A, NetworkNamespacePair.Address6B));
+        pair.Own(new StandInHost(pair.B, NetworkNamespacePair.Address6A));
+
+        var ping = NetworkNamespacePair.Exec(pair.A, "ping", "-6", "-M", pmtuDiscovery, "-s", "1452", "-c", "2", "-i", "0.2", "-W", "2", NetworkNamespacePair.Address6B);
+        string counters = NetworkNamespacePair.Exec(pair.A, "nstat", "-az", "Ip6FragFails", "Ip6FragOKs", "Icmp6OutPktTooBigs", "Icmp6InPktTooBigs").Output;
+
+        Assert.True(ping.ExitCode == 0, ping.Output + ping.Error + counters);
+        Assert.Contains("Ip6FragOKs", counters, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TcpTransfer_ThroughStandIn_IsByteIdenticalWithFullSizeSegmentsAndNoClearTcp()
     {
