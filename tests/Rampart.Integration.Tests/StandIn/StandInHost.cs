@@ -1,5 +1,6 @@
 using Rampart.DataPath.Linux;
 using Rampart.Integration.Tests.Harness;
+using Rampart.TestPeer;
 
 namespace Rampart.Integration.Tests.StandIn;
 
@@ -19,13 +20,7 @@ public sealed class StandInHost : IDisposable
     public StandInHost(string ns, params string[] securedPeers)
     {
         Prerequisites.Require("iptables-restore", "ip6tables-restore");
-        RuleSet = new NetfilterRuleSet
-        {
-            SecuredPeers = securedPeers,
-            SecuredProtocols = [XorStandInTransform.Protocol],
-            QueueUdpEncapsulation = false,
-            MaxOverhead = XorStandInTransform.Overhead,
-        };
+        RuleSet = CreateRuleSet(securedPeers);
         _rules = new NetfilterRules(RuleSet, ns);
         try
         {
@@ -45,6 +40,15 @@ public sealed class StandInHost : IDisposable
     }
 
     public NetfilterRuleSet RuleSet { get; }
+
+    /// <summary>The chains for the stand-in: protocol 253 is the secured protocol, its 4 bytes the overhead.</summary>
+    public static NetfilterRuleSet CreateRuleSet(IReadOnlyList<string> securedPeers) => new()
+    {
+        SecuredPeers = securedPeers,
+        SecuredProtocols = [XorStandInTransform.Protocol],
+        QueueUdpEncapsulation = false,
+        MaxOverhead = XorStandInTransform.Overhead,
+    };
 
     public XorStandInTransform OutboundTransform { get; } = null!;
 

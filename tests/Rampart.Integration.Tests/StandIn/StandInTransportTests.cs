@@ -106,7 +106,7 @@ public sealed class StandInTransportTests
     {
         Prerequisites.Require("ping", "tshark");
         using var pair = new NetworkNamespacePair();
-        var hostA = pair.Own(new StandInHost(pair.A, NetworkNamespacePair.AddressB));
+        var hostA = pair.Own(new StandInAgentProcess(pair, pair.A, NetworkNamespacePair.AddressB));
         pair.Own(new StandInHost(pair.B, NetworkNamespacePair.AddressA));
         using var capture = new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA, "ip");
         long killedAfter = 0;

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Rampart.DataPath.Linux;
 
-namespace Rampart.Integration.Tests.StandIn;
+namespace Rampart.TestPeer;
 
 /// <summary>
 /// A stand-in for ESP until the real transforms are wired: an outbound packet keeps its addresses and
