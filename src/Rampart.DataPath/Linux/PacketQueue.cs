@@ -19,6 +19,7 @@ public sealed class PacketQueue : IDisposable
     private long _receiveTicks;
     private long _handleTicks;
     private long _verdictTicks;
+    private long _allocatedBytes;
 
     /// <summary>Takes ownership of <paramref name="socket"/>.</summary>
     public PacketQueue(NfQueueSocket socket, IPacketHandler handler, int batchCapacity = 64)
@@ -44,6 +45,9 @@ public sealed class PacketQueue : IDisposable
     /// </summary>
     public (long Receive, long Handle, long Verdict) Ticks =>
         (Interlocked.Read(ref _receiveTicks), Interlocked.Read(ref _handleTicks), Interlocked.Read(ref _verdictTicks));
+
+    /// <summary>Bytes the loop thread has allocated so far (constant once warm: nothing per packet).</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
 
     /// <summary>Set when the loop ended because of an unexpected error.</summary>
     public Exception? Failure { get; private set; }
@@ -97,6 +101,7 @@ public sealed class PacketQueue : IDisposable
                 Interlocked.Add(ref _handleTicks, handled - received);
                 Interlocked.Add(ref _verdictTicks, start - handled);
                 Interlocked.Increment(ref _batches);
+                Interlocked.Exchange(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
             }
         }
         catch (Exception e) when (!_stopping)

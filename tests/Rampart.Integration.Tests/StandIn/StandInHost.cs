@@ -68,6 +68,9 @@ public sealed class StandInHost : IDisposable
         }
     }
 
+    /// <summary>Bytes allocated so far by both queue threads.</summary>
+    public long AllocatedBytes => (_outbound?.AllocatedBytes ?? 0) + (_inbound?.AllocatedBytes ?? 0);
+
     public long Batches => (_outbound?.Batches ?? 0) + (_inbound?.Batches ?? 0);
 
     /// <summary>Closes the queues as a crashed agent would; the rules stay.</summary>

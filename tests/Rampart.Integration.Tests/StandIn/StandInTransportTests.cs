@@ -84,7 +84,21 @@ public sealed class StandInTransportTests
         var hostB = pair.Own(new StandInHost(pair.B, NetworkNamespacePair.AddressA));
         using var capture = new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA, "ip");
 
-        var result = await TcpTransfer.RunAsync(pair.A, pair.B, NetworkNamespacePair.AddressB, TransferBytes, TimeSpan.FromSeconds(90));
+        long warmAllocated = -1;
+        var result = await TcpTransfer.RunAsync(
+            pair.A,
+            pair.B,
+            NetworkNamespacePair.AddressB,
+            TransferBytes,
+            TimeSpan.FromSeconds(90),
+            received =>
+            {
+                if (received >= 2 * 1024 * 1024 && warmAllocated < 0)
+                {
+                    warmAllocated = hostA.AllocatedBytes + hostB.AllocatedBytes;
+                }
+            });
+        long allocatedDuringTransfer = hostA.AllocatedBytes + hostB.AllocatedBytes - warmAllocated;
         capture.Stop();
         hostA.ThrowIfFailed();
         hostB.ThrowIfFailed();
@@ -99,6 +113,8 @@ public sealed class StandInTransportTests
         Assert.Equal(1500, lengths.Max());
         Assert.True(lengths.Count(length => length == 1500) > TransferBytes / 1500 / 2, "most data segments should be full size");
         Assert.Equal(0, hostA.OutboundTransform.Malformed + hostB.InboundTransform.Malformed);
+        Assert.True(warmAllocated >= 0);
+        Assert.Equal(0, allocatedDuringTransfer);
     }
 
     [Fact]
