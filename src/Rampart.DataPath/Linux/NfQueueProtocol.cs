@@ -44,8 +44,8 @@ internal static class NfQueueProtocol
     public const uint VerdictDrop = 0;
     public const uint VerdictAccept = 1;
 
-    /// <summary>Largest payload a verdict can carry: attribute lengths are 16 bits.</summary>
-    public const int MaxPayloadLength = 65535 - 2 * AttributeHeaderLength - 8 - 8;
+    /// <summary>Largest payload a verdict can carry: the attribute length (header included) is 16 bits.</summary>
+    public const int MaxPayloadLength = ushort.MaxValue - AttributeHeaderLength;
 
     public static int Align(int length) => (length + 3) & ~3;
 

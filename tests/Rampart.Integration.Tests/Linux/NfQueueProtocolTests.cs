@@ -103,8 +103,12 @@ public sealed class NfQueueProtocolTests
         var packet = default(QueuedPacket);
         packet.Reset(new byte[70_000], default, 256, 100);
 
-        packet.AcceptModified(0, 65_600);
+        packet.AcceptModified(0, 65_532);
 
+        Assert.Equal(PacketVerdict.Drop, packet.Verdict);
+        packet.AcceptModified(0, 65_531);
+        Assert.Equal(PacketVerdict.AcceptModified, packet.Verdict);
+        packet.AcceptModified(69_990, 20);
         Assert.Equal(PacketVerdict.Drop, packet.Verdict);
         packet.AcceptModified(200, 120);
         Assert.Equal(PacketVerdict.AcceptModified, packet.Verdict);
