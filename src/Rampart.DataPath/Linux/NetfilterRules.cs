@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Rampart.DataPath.Linux;
+
+/// <summary>
+/// Installs and removes Rampart's own iptables/ip6tables chains atomically with
+/// <c>iptables-restore --noflush</c> (one transaction per family; other chains' rules are never touched).
+/// Installing again replaces the chains' contents (a declared chain is flushed) and adds the jumps from
+/// the built-in chains only when missing, so it is idempotent.
+/// </summary>
+/// <remarks>
+/// Chains: raw PREROUTING -> PREFIX-IN queues inbound ESP/AH/UDP 4500 before conntrack (nf_defrag has
+/// reassembled fragments by then); mangle POSTROUTING -> PREFIX-OUT returns exempt traffic, clamps the MSS
+/// of SYNs and queues the rest to the peers; mangle INPUT -> PREFIX-MSS clamps SYNs that arrived secured;
+/// filter INPUT -> PREFIX-GUARD drops clear traffic from secured peers that lacks the decapsulated mark.
+/// </remarks>
+public sealed class NetfilterRules
+{
+    private readonly NetfilterRuleSet _rules;
+    private readonly string? _networkNamespace;
+
+    /// <param name="rules">The chains to install.</param>
+    /// <param name="networkNamespace">Run the tools in this named namespace (<c>ip netns exec</c>); null = current.</param>
+    public NetfilterRules(NetfilterRuleSet rules, string? networkNamespace = null)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        _rules = rules;
+        _networkNamespace = networkNamespace;
+    }
+
+    private string InChain => _rules.ChainPrefix + "-IN";
+    private string OutChain => _rules.ChainPrefix + "-OUT";
+    private string MssChain => _rules.ChainPrefix + "-MSS";
+    private string GuardChain => _rules.ChainPrefix + "-GUARD";
+
+    public void Install()
+    {
+        foreach (bool ipv6 in new[] { false, true })
+        {
+            string current = Run(ipv6 ? "ip6tables-save" : "iptables-save", null);
+            Run(ipv6 ? "ip6tables-restore" : "iptables-restore", BuildInstallScript(ipv6, current), "--noflush");
+        }
+    }
+
+    public void Remove()
+    {
+        foreach (bool ipv6 in new[] { false, true })
+        {
+            string current = Run(ipv6 ? "ip6tables-save" : "iptables-save", null);
+            string script = BuildRemoveScript(current);
+            if (script.Length > 0)
+            {
+                Run(ipv6 ? "ip6tables-restore" : "iptables-restore", script, "--noflush");
+            }
+        }
+    }
+
+    /// <summary>The restore script for one family, given the current iptables-save output.</summary>
+    public string BuildInstallScript(bool ipv6, string currentRules)
+    {
+        ArgumentNullException.ThrowIfNull(currentRules);
+        var peers = _rules.SecuredPeers.Where(peer => peer.Contains(':', StringComparison.Ordinal) == ipv6).ToList();
+        bool securesAll = _rules.SecuredPeers.Count == 0;
+        var sourceSelectors = securesAll ? [string.Empty] : peers.Select(peer => "-s " + peer).ToList();
+        var destinationSelectors = securesAll ? [string.Empty] : peers.Select(peer => "-d " + peer).ToList();
+        string mark = string.Create(CultureInfo.InvariantCulture, $"0x{_rules.DecapsulatedMark:x}/0x{_rules.DecapsulatedMark:x}");
+        string mss = _rules.ClampedMss(ipv6).ToString(CultureInfo.InvariantCulture);
+        var script = new StringBuilder();
+
+        script.Append("*raw\n").Append(Declare(InChain));
+        foreach (string selector in sourceSelectors)
+        {
+            foreach (byte protocol in _rules.SecuredProtocols)
+            {
+                AppendRule(script, InChain, $"{selector} -p {protocol} -j NFQUEUE --queue-num {_rules.InboundQueue}");
+            }
+
+            if (_rules.QueueUdpEncapsulation)
+            {
+                AppendRule(script, InChain, $"{selector} -p udp --dport 4500 -j NFQUEUE --queue-num {_rules.InboundQueue}");
+            }
+        }
+
+        AppendJump(script, currentRules, "raw", "PREROUTING", InChain);
+        script.Append("COMMIT\n*mangle\n").Append(Declare(OutChain)).Append(Declare(MssChain));
+        AppendRule(script, OutChain, "-o lo -j RETURN");
+        AppendExemptions(script, OutChain, ipv6);
+        foreach (string selector in destinationSelectors)
+        {
+            AppendRule(script, OutChain, $"{selector} -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {mss}");
+            AppendRule(script, OutChain, $"{selector} -j NFQUEUE --queue-num {_rules.OutboundQueue}");
+        }
+
+        AppendRule(script, MssChain, $"-m mark --mark {mark} -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {mss}");
+        AppendJump(script, currentRules, "mangle", "POSTROUTING", OutChain);
+        AppendJump(script, currentRules, "mangle", "INPUT", MssChain);
+        script.Append("COMMIT\n*filter\n").Append(Declare(GuardChain));
+        AppendRule(script, GuardChain, "-i lo -j RETURN");
+        AppendRule(script, GuardChain, $"-m mark --mark {mark} -j RETURN");
+        AppendExemptions(script, GuardChain, ipv6);
+        foreach (string selector in sourceSelectors)
+        {
+            AppendRule(script, GuardChain, $"{selector} -j DROP");
+        }
+
+        // A no-op at the chain's end (RETURN = fall through) whose conntrack match makes the kernel
+        // register conntrack and its defragmentation hook in this namespace: fragments are then
+        // reassembled before raw PREROUTING, so the inbound queue only ever sees whole packets.
+        AppendRule(script, GuardChain, "-m conntrack --ctstate INVALID -j RETURN");
+
+        AppendJump(script, currentRules, "filter", "INPUT", GuardChain);
+        script.Append("COMMIT\n");
+        return script.ToString();
+    }
+
+    /// <summary>The restore script that deletes the jumps and chains present in <paramref name="currentRules"/>.</summary>
+    public string BuildRemoveScript(string currentRules)
+    {
+        ArgumentNullException.ThrowIfNull(currentRules);
+        var script = new StringBuilder();
+        foreach (var (table, builtIn, chain) in new[]
+        {
+            ("raw", "PREROUTING", InChain), ("mangle", "POSTROUTING", OutChain), ("mangle", "INPUT", MssChain), ("filter", "INPUT", GuardChain),
+        })
+        {
+            string tableRules = TableSection(currentRules, table);
+            if (!tableRules.Contains($":{chain} ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            script.Append('*').Append(table).Append('\n');
+            if (tableRules.Contains($"-A {builtIn} -j {chain}\n", StringComparison.Ordinal))
+            {
+                script.Append($"-D {builtIn} -j {chain}\n");
+            }
+
+            script.Append($"-F {chain}\n-X {chain}\nCOMMIT\n");
+        }
+
+        return script.ToString();
+    }
+
+    private static string Declare(string chain) => $":{chain} - [0:0]\n";
+
+    private static void AppendRule(StringBuilder script, string chain, string rule) =>
+        script.Append("-A ").Append(chain).Append(' ').Append(rule.TrimStart()).Append('\n');
+
+    private static void AppendJump(StringBuilder script, string currentRules, string table, string builtIn, string chain)
+    {
+        if (!TableSection(currentRules, table).Contains($"-A {builtIn} -j {chain}\n", StringComparison.Ordinal))
+        {
+            script.Append($"-I {builtIn} 1 -j {chain}\n");
+        }
+    }
+
+    /// <summary>MISSION.md's exemptions: never secured, so never queued and never guarded.</summary>
+    private void AppendExemptions(StringBuilder script, string chain, bool ipv6)
+    {
+        AppendRule(script, chain, "-m addrtype --dst-type MULTICAST -j RETURN");
+        if (ipv6)
+        {
+            // Neighbour discovery and router messages must work for the link itself.
+            foreach (int type in new[] { 133, 134, 135, 136, 137 })
+            {
+                AppendRule(script, chain, $"-p ipv6-icmp --icmpv6-type {type} -j RETURN");
+            }
+        }
+        else
+        {
+            AppendRule(script, chain, "-m addrtype --dst-type BROADCAST -j RETURN");
+        }
+
+        AppendRule(script, chain, "-p 46 -j RETURN");
+        AppendRule(script, chain, "-p udp -m multiport --ports 88,389,500,4500 -j RETURN");
+        foreach (byte protocol in _rules.SecuredProtocols)
+        {
+            AppendRule(script, chain, $"-p {protocol} -j RETURN");
+        }
+    }
+
+    /// <summary>The lines of one table in iptables-save output, each ending in '\n'.</summary>
+    private static string TableSection(string rules, string table)
+    {
+        int start = rules.IndexOf($"*{table}\n", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return string.Empty;
+        }
+
+        int end = rules.IndexOf("COMMIT\n", start, StringComparison.Ordinal);
+        return end < 0 ? rules[start..] : rules[start..end];
+    }
+
+    private string Run(string tool, string? input, params string[] arguments)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = _networkNamespace is null ? tool : "ip",
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (_networkNamespace is not null)
+        {
+            foreach (string argument in new[] { "netns", "exec", _networkNamespace, tool })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException(tool + " did not start");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+        }
+
+        process.StandardInput.Close();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {error.Result.Trim()}");
+        }
+
+        return output.Result;
+    }
+}

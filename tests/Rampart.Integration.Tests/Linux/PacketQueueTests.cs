@@ -1,0 +1,87 @@
+using Rampart.DataPath.Linux;
+using Rampart.Integration.Tests.Harness;
+
+namespace Rampart.Integration.Tests.Linux;
+
+/// <summary>The queue loop fails closed: a handler that throws or sets no verdict drops the packets.</summary>
+[Collection(NetnsCollection.Name)]
+public sealed class PacketQueueTests
+{
+    [Fact]
+    public void ThrowingHandler_DropsTheBatchAndCountsIt()
+    {
+        using var pair = new NetworkNamespacePair();
+        var queue = StartOutboundQueue(pair, new ThrowingHandler());
+
+        var ping = NetworkNamespacePair.Exec(pair.A, "ping", "-c", "2", "-i", "0.2", "-W", "1", NetworkNamespacePair.AddressB);
+
+        Assert.NotEqual(0, ping.ExitCode);
+        Assert.True(queue.HandlerFailures >= 2, $"handler failures: {queue.HandlerFailures}");
+        Assert.True(queue.Socket.Received >= 2);
+        Assert.Null(queue.Failure);
+    }
+
+    [Fact]
+    public void HandlerSettingNoVerdict_DropsEveryPacket()
+    {
+        using var pair = new NetworkNamespacePair();
+        var handler = new CountingHandler(accept: false);
+        var queue = StartOutboundQueue(pair, handler);
+
+        var ping = NetworkNamespacePair.Exec(pair.A, "ping", "-c", "2", "-i", "0.2", "-W", "1", NetworkNamespacePair.AddressB);
+
+        Assert.NotEqual(0, ping.ExitCode);
+        Assert.True(handler.Packets >= 2);
+    }
+
+    [Fact]
+    public void AcceptingHandler_LetsPingThroughUnmodified()
+    {
+        using var pair = new NetworkNamespacePair();
+        var handler = new CountingHandler(accept: true);
+        var queue = StartOutboundQueue(pair, handler);
+
+        var ping = NetworkNamespacePair.Exec(pair.A, "ping", "-c", "2", "-i", "0.2", "-W", "1", NetworkNamespacePair.AddressB);
+
+        Assert.Equal(0, ping.ExitCode);
+        Assert.True(handler.Packets >= 2);
+        Assert.Equal(0, queue.Socket.KernelErrors);
+    }
+
+    /// <summary>Queues A's outbound traffic to B (queue 0) with nothing inbound, and starts a loop on it.</summary>
+    private static PacketQueue StartOutboundQueue(NetworkNamespacePair pair, IPacketHandler handler)
+    {
+        Prerequisites.Require("ping", "iptables", "iptables-restore", "ip6tables-restore");
+        NetworkNamespacePair.Exec(pair.A, "iptables", "-A", "OUTPUT", "-d", NetworkNamespacePair.AddressB, "-p", "icmp", "-j", "NFQUEUE", "--queue-num", "0")
+            .EnsureSuccess("queue rule");
+        var queue = pair.Own(NetworkNamespace.Run(pair.A, () => new PacketQueue(new NfQueueSocket(0), handler)));
+        queue.Start();
+        return queue;
+    }
+
+    private sealed class ThrowingHandler : IPacketHandler
+    {
+        public void Handle(PacketBatch batch)
+        {
+            batch[0].Accept();
+            throw new InvalidOperationException("transform bug");
+        }
+    }
+
+    private sealed class CountingHandler(bool accept) : IPacketHandler
+    {
+        public long Packets { get; private set; }
+
+        public void Handle(PacketBatch batch)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Packets++;
+                if (accept)
+                {
+                    batch[i].Accept();
+                }
+            }
+        }
+    }
+}
