@@ -65,30 +65,35 @@ public static class PolicyJsonWriter
         writer.WriteStartArray("rules");
         foreach (var rule in policy.Rules)
         {
-            writer.WriteStartObject();
-            writer.WriteString("filterList", rule.FilterListName);
-            writer.WriteString("filterAction", rule.FilterActionName);
-            writer.WriteStartArray("authentication");
-            foreach (var method in rule.AuthenticationMethods)
-            {
-                WriteAuthenticationMethod(writer, method, includeSecrets);
-            }
-
-            writer.WriteEndArray();
-            if (rule.TunnelEndpoint is { } endpoint)
-            {
-                writer.WriteString("tunnelEndpoint", endpoint.ToString());
-            }
-            else
-            {
-                writer.WriteNull("tunnelEndpoint");
-            }
-
-            writer.WriteString("connectionType", ConnectionTypeName(rule.ConnectionType));
-            writer.WriteEndObject();
+            WriteRule(writer, rule, includeSecrets);
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static void WriteRule(Utf8JsonWriter writer, Rule rule, bool includeSecrets)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("filterList", rule.FilterListName);
+        writer.WriteString("filterAction", rule.FilterActionName);
+        writer.WriteStartArray("authentication");
+        foreach (var method in rule.AuthenticationMethods)
+        {
+            WriteAuthenticationMethod(writer, method, includeSecrets);
+        }
+
+        writer.WriteEndArray();
+        if (rule.TunnelEndpoint is { } endpoint)
+        {
+            writer.WriteString("tunnelEndpoint", endpoint.ToString());
+        }
+        else
+        {
+            writer.WriteNull("tunnelEndpoint");
+        }
+
+        writer.WriteString("connectionType", ConnectionTypeName(rule.ConnectionType));
         writer.WriteEndObject();
     }
 
@@ -100,18 +105,23 @@ public static class PolicyJsonWriter
         writer.WriteStartArray("filters");
         foreach (var filter in list.Filters)
         {
-            writer.WriteStartObject();
-            writer.WriteString("source", filter.Source.ToString());
-            writer.WriteString("destination", filter.Destination.ToString());
-            writer.WriteString("protocol", Filter.ProtocolName(filter.Protocol));
-            WriteOptionalNumber(writer, "sourcePort", filter.SourcePort);
-            WriteOptionalNumber(writer, "destinationPort", filter.DestinationPort);
-            writer.WriteBoolean("mirrored", filter.Mirrored);
-            writer.WriteString("description", filter.Description);
-            writer.WriteEndObject();
+            WriteFilter(writer, filter);
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static void WriteFilter(Utf8JsonWriter writer, Filter filter)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("source", filter.Source.ToString());
+        writer.WriteString("destination", filter.Destination.ToString());
+        writer.WriteString("protocol", Filter.ProtocolName(filter.Protocol));
+        WriteOptionalNumber(writer, "sourcePort", filter.SourcePort);
+        WriteOptionalNumber(writer, "destinationPort", filter.DestinationPort);
+        writer.WriteBoolean("mirrored", filter.Mirrored);
+        writer.WriteString("description", filter.Description);
         writer.WriteEndObject();
     }
 

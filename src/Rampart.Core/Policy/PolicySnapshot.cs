@@ -12,6 +12,8 @@ public sealed record PolicySnapshot(
 {
     public static readonly StringComparer NameComparer = StringComparer.OrdinalIgnoreCase;
 
+    public static readonly PolicySnapshot Empty = new(EquatableList.Empty<IpsecPolicy>(), EquatableList.Empty<FilterList>(), EquatableList.Empty<FilterAction>(), null);
+
     public IpsecPolicy? AssignedPolicy => AssignedPolicyName is null ? null : FindPolicy(AssignedPolicyName);
 
     public IpsecPolicy? FindPolicy(string name) => Policies.FirstOrDefault(p => NameComparer.Equals(p.Name, name));
