@@ -31,7 +31,9 @@ public abstract record AddressSpec
         }
         else if (text.Contains('/', StringComparison.Ordinal))
         {
-            if (IPNetwork.TryParse(text, out var network))
+            // IPNetwork accepts host bits and drops them; a typo like 192.0.2.1/24 should be reported instead.
+            if (IPNetwork.TryParse(text, out var network) && IPAddress.TryParse(text[..text.IndexOf('/', StringComparison.Ordinal)], out var given)
+                && given.Equals(network.BaseAddress))
             {
                 spec = new Subnet(network);
             }

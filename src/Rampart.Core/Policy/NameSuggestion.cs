@@ -11,8 +11,21 @@ public static class NameSuggestion
             : $"no {kind} named '{name}'; did you mean '{closest}'?";
     }
 
-    public static string? Closest(string name, IEnumerable<string> candidates) =>
-        candidates.OrderBy(c => Distance(name.ToUpperInvariant(), c.ToUpperInvariant())).ThenBy(c => c, StringComparer.Ordinal).FirstOrDefault();
+    /// <summary>
+    /// The candidate nearest to <paramref name="name"/>, also comparing with each candidate's prefix of the same length,
+    /// so an abbreviated name ("Secure Srever") still finds its long form.
+    /// </summary>
+    public static string? Closest(string name, IEnumerable<string> candidates)
+    {
+        var typed = name.ToUpperInvariant();
+        return candidates
+            .Select(c => (Name: c, Full: Distance(typed, c.ToUpperInvariant())))
+            .OrderBy(c => Math.Min(c.Full, Distance(typed, c.Name[..Math.Min(c.Name.Length, typed.Length)].ToUpperInvariant())))
+            .ThenBy(c => c.Full)
+            .ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => c.Name)
+            .FirstOrDefault();
+    }
 
     /// <summary>Levenshtein edit distance: insertions, deletions and substitutions each cost one.</summary>
     public static int Distance(string a, string b)
