@@ -85,8 +85,9 @@ public sealed class SqlitePolicyStore : IPolicyStore
         var errors = result.Errors.Count > 0 || result.Snapshot is null ? result.Errors : PolicyValidator.Validate(result.Snapshot);
         if (errors.Count > 0)
         {
+            var unchanged = ReadGeneration(transaction);
             transaction.Rollback();
-            return new StoreUpdate(false, "", errors, ReadGeneration(transaction));
+            return new StoreUpdate(false, "", errors, unchanged);
         }
 
         WriteDifference(_connection, transaction, before, result.Snapshot!);
