@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Microsoft.Data.Sqlite;
 using Rampart.Core.Policy;
 
@@ -29,16 +30,14 @@ public sealed class SqlitePolicyStore : IPolicyStore
             throw new PlatformNotSupportedException("the policy store relies on Linux file modes");
         }
 
-        if (!Directory.Exists(home))
-        {
-            Directory.CreateDirectory(home, DirectoryMode);
-        }
-
         var path = Path.Combine(home, StoreLocation.DatabaseFileName);
-        if (!File.Exists(path))
+        try
         {
-            // Created 0600 before SQLite touches it: SQLite gives the -wal and -shm files the database's mode.
-            using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = DatabaseFileMode });
+            CreatePrivateFiles(home, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot create the policy store in {home} (set {StoreLocation.HomeVariable} to choose another directory): {e.Message}", e);
         }
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -213,6 +212,21 @@ public sealed class SqlitePolicyStore : IPolicyStore
             Migrations.All[version](connection, transaction);
             Execute(connection, transaction, "UPDATE schema_version SET version = $version", ("$version", version + 1));
             transaction.Commit();
+        }
+    }
+
+    [SupportedOSPlatform("linux")]
+    private static void CreatePrivateFiles(string home, string path)
+    {
+        if (!Directory.Exists(home))
+        {
+            Directory.CreateDirectory(home, DirectoryMode);
+        }
+
+        if (!File.Exists(path))
+        {
+            // Created 0600 before SQLite touches it: SQLite gives the -wal and -shm files the database's mode.
+            using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = DatabaseFileMode });
         }
     }
 

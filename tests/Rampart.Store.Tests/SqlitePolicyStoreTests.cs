@@ -67,6 +67,19 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void AnotherConnection_SeesTheNewGeneration_AsTheAgentPolls()
+    {
+        using var agent = SqlitePolicyStore.Open(_home);
+        using var cli = SqlitePolicyStore.Open(_home);
+        var before = agent.ReadGeneration();
+
+        cli.Update(s => PolicyEditor.AssignPolicy(s, "Server"));
+
+        Assert.Equal(before + 1, agent.ReadGeneration());
+        Assert.Equal(BuiltInPolicies.Server, agent.Load().AssignedPolicyName);
+    }
+
+    [Fact]
     public void RefusedUpdate_StoresNothingAndKeepsTheGeneration()
     {
         using var store = SqlitePolicyStore.Open(_home);
