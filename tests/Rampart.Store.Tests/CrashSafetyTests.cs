@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 using Rampart.Store.CrashWriter;
 
 namespace Rampart.Store.Tests;
 
-public sealed class CrashSafetyTests : IDisposable
+public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     private const int Kills = 30;
 
@@ -61,6 +62,7 @@ public sealed class CrashSafetyTests : IDisposable
         }
 
         Assert.True(acknowledged > Kills, $"only {acknowledged} writes in {Kills} rounds");
+        output.WriteLine($"{Kills} kill -9 rounds, {acknowledged} committed writes, every reopen intact");
     }
 
     public void Dispose()

@@ -203,8 +203,8 @@ public static class PolicyEditor
             return PolicyEdit.Fail(errors);
         }
 
-        var rule = new Rule(list.Name, action.Name, authenticationMethods.ToEquatableList(), tunnelEndpoint, connectionType);
-        var updated = policy with { Rules = policy.Rules.Append(rule).ToEquatableList() };
+        var rule = new Rule(list!.Name, action!.Name, authenticationMethods.ToEquatableList(), tunnelEndpoint, connectionType);
+        var updated = policy! with { Rules = policy.Rules.Append(rule).ToEquatableList() };
         return PolicyEdit.Ok(snapshot.WithPolicy(updated), $"added rule {Number(updated.Rules.Count)} to '{policy.Name}': {list.Name} -> {action.Name}");
     }
 

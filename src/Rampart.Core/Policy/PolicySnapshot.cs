@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Rampart.Core.Policy;
 
 /// <summary>
@@ -23,27 +25,27 @@ public sealed record PolicySnapshot(
     public FilterAction? FindFilterAction(string name) => FilterActions.FirstOrDefault(a => NameComparer.Equals(a.Name, name));
 
     /// <summary>Finds a policy by name, or by the short names Client, Server and Secure Server; suggests the closest name otherwise.</summary>
-    public bool TryResolvePolicy(string name, out IpsecPolicy policy, out string error)
+    public bool TryResolvePolicy(string name, [NotNullWhen(true)] out IpsecPolicy? policy, out string error)
     {
         var found = FindPolicy(name)
             ?? (BuiltInPolicies.ShortNames.TryGetValue(name.Trim(), out var fullName) ? FindPolicy(fullName) : null);
-        policy = found!;
+        policy = found;
         error = found is null ? NameSuggestion.NotFound("policy", name, Policies.Select(p => p.Name)) : "";
         return found is not null;
     }
 
-    public bool TryResolveFilterList(string name, out FilterList list, out string error)
+    public bool TryResolveFilterList(string name, [NotNullWhen(true)] out FilterList? list, out string error)
     {
         var found = FindFilterList(name);
-        list = found!;
+        list = found;
         error = found is null ? NameSuggestion.NotFound("filter list", name, FilterLists.Select(l => l.Name)) : "";
         return found is not null;
     }
 
-    public bool TryResolveFilterAction(string name, out FilterAction action, out string error)
+    public bool TryResolveFilterAction(string name, [NotNullWhen(true)] out FilterAction? action, out string error)
     {
         var found = FindFilterAction(name);
-        action = found!;
+        action = found;
         error = found is null ? NameSuggestion.NotFound("filter action", name, FilterActions.Select(a => a.Name)) : "";
         return found is not null;
     }
