@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Xunit.Abstractions;
 using Rampart.Store.CrashWriter;
+using Xunit.Abstractions;
 
 namespace Rampart.Store.Tests;
 
