@@ -24,14 +24,14 @@ internal static class Migrations
             CREATE TABLE filter_actions (name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, body TEXT NOT NULL);
             CREATE TABLE policies (name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, body TEXT NOT NULL);
             CREATE TABLE rules (
-                policy TEXT NOT NULL REFERENCES policies (name) ON DELETE CASCADE,
+                policy TEXT NOT NULL COLLATE NOCASE REFERENCES policies (name) ON DELETE CASCADE,
                 position INTEGER NOT NULL,
-                filter_list TEXT NOT NULL REFERENCES filter_lists (name) ON DELETE RESTRICT ON UPDATE RESTRICT,
-                filter_action TEXT NOT NULL REFERENCES filter_actions (name) ON DELETE RESTRICT ON UPDATE RESTRICT,
+                filter_list TEXT NOT NULL COLLATE NOCASE REFERENCES filter_lists (name) ON DELETE RESTRICT ON UPDATE RESTRICT,
+                filter_action TEXT NOT NULL COLLATE NOCASE REFERENCES filter_actions (name) ON DELETE RESTRICT ON UPDATE RESTRICT,
                 PRIMARY KEY (policy, position));
             CREATE TABLE assignment (
                 id INTEGER PRIMARY KEY CHECK (id = 1),
-                policy TEXT REFERENCES policies (name) ON DELETE RESTRICT ON UPDATE RESTRICT);
+                policy TEXT COLLATE NOCASE REFERENCES policies (name) ON DELETE RESTRICT ON UPDATE RESTRICT);
             INSERT INTO assignment (id, policy) VALUES (1, NULL);
             """);
         SqlitePolicyStore.WriteDifference(connection, transaction, PolicySnapshot.Empty, BuiltInPolicies.Snapshot);

@@ -80,6 +80,42 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void Import_WithNamesDifferingInCase_ReplacesInPlace()
+    {
+        using var store = SqlitePolicyStore.Open(_home);
+        store.Update(Partner);
+        var stored = store.Load();
+        var policy = stored.FindPolicy("Partner")!;
+        var shouted = new PolicyDocument(
+            policy with
+            {
+                Name = "PARTNER",
+                Description = "imported",
+                Rules = EquatableList.Of(policy.Rules[0] with { FilterListName = "PARTNER FILTER", FilterActionName = "partner filter action" }),
+            },
+            EquatableList.Of(stored.FindFilterList("Partner Filter")! with { Name = "PARTNER FILTER", Description = "imported" }),
+            EquatableList.Of(stored.FindFilterAction("Partner Filter Action")! with { Name = "partner filter action" }));
+
+        var result = store.Update(s => PolicyEditor.ImportPolicy(s, shouted));
+
+        Assert.True(result.Committed, string.Join("; ", result.Errors));
+        Assert.Contains("replaced policy 'Partner'", result.Message, StringComparison.Ordinal);
+        var loaded = store.Load();
+        Assert.Equal(loaded, store.Load());
+        var reloaded = loaded.FindPolicy("Partner")!;
+        Assert.Equal("Partner", reloaded.Name);
+        Assert.Equal("imported", reloaded.Description);
+        Assert.Equal(policy.Rules, reloaded.Rules);
+        Assert.Equal("imported", loaded.FindFilterList("Partner Filter")!.Description);
+        Assert.Equal(4, loaded.Policies.Count);
+        using var connection = new SqliteConnection($"Data Source={store.DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM rules WHERE policy = 'Partner'";
+        Assert.Equal(1L, command.ExecuteScalar());
+    }
+
+    [Fact]
     public void RefusedUpdate_StoresNothingAndKeepsTheGeneration()
     {
         using var store = SqlitePolicyStore.Open(_home);

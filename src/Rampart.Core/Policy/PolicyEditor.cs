@@ -90,9 +90,13 @@ public static class PolicyEditor
         return errors.Count > 0 ? PolicyEdit.Fail(errors) : PolicyEdit.Ok(snapshot.WithoutPolicy(policy.Name), $"deleted policy '{policy.Name}'");
     }
 
-    /// <summary>Creates or replaces the policy and the filter lists and actions it carries, saying which.</summary>
+    /// <summary>
+    /// Creates or replaces the policy and the filter lists and actions it carries, saying which. An object whose
+    /// name differs from an existing one only in case replaces it and keeps the existing spelling.
+    /// </summary>
     public static PolicyEdit ImportPolicy(PolicySnapshot snapshot, PolicyDocument document)
     {
+        document = AdoptExistingSpellings(snapshot, document);
         var lines = new List<string>();
         var result = snapshot;
         foreach (var list in document.FilterLists)
@@ -110,6 +114,21 @@ public static class PolicyEditor
         lines.Add($"{(snapshot.FindPolicy(document.Policy.Name) is null ? "created" : "replaced")} policy '{document.Policy.Name}'");
         result = result.WithPolicy(document.Policy);
         return PolicyEdit.Ok(result, string.Join(Environment.NewLine, lines));
+    }
+
+    private static PolicyDocument AdoptExistingSpellings(PolicySnapshot snapshot, PolicyDocument document)
+    {
+        string ListName(string name) => snapshot.FindFilterList(name)?.Name ?? name;
+        string ActionName(string name) => snapshot.FindFilterAction(name)?.Name ?? name;
+        var policy = document.Policy with
+        {
+            Name = snapshot.FindPolicy(document.Policy.Name)?.Name ?? document.Policy.Name,
+            Rules = document.Policy.Rules.Select(r => r with { FilterListName = ListName(r.FilterListName), FilterActionName = ActionName(r.FilterActionName) }).ToEquatableList(),
+        };
+        return new PolicyDocument(
+            policy,
+            document.FilterLists.Select(l => l with { Name = ListName(l.Name) }).ToEquatableList(),
+            document.FilterActions.Select(a => a with { Name = ActionName(a.Name) }).ToEquatableList());
     }
 
     public static PolicyEdit CreateFilterList(PolicySnapshot snapshot, string name, string description) =>
