@@ -89,6 +89,12 @@ public sealed class SqlitePolicyStore : IPolicyStore
             return new StoreUpdate(false, "", errors, unchanged);
         }
 
+        if (result.Snapshot == before)
+        {
+            // Nothing changed (e.g. assigning the assigned policy): keep the generation so the agent does not re-apply.
+            return new StoreUpdate(true, result.Message, [], ReadGeneration(transaction));
+        }
+
         WriteDifference(_connection, transaction, before, result.Snapshot!);
         Execute(_connection, transaction, "UPDATE meta SET generation = generation + 1");
         var generation = ReadGeneration(transaction);

@@ -54,15 +54,19 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     }
 
     [Fact]
-    public void EveryCommittedUpdate_BumpsTheGenerationOnce()
+    public void EveryChange_BumpsTheGenerationOnce_AndNoChangeDoesNot()
     {
         using var store = SqlitePolicyStore.Open(_home);
 
         var created = store.Update(s => PolicyEditor.CreateFilterList(s, "One", ""));
         var assigned = store.Update(s => PolicyEditor.AssignPolicy(s, "Client"));
 
+        var unchanged = store.Update(s => PolicyEditor.AssignPolicy(s, "Client"));
+
         Assert.Equal(1, created.Generation);
         Assert.Equal(2, assigned.Generation);
+        Assert.True(unchanged.Committed);
+        Assert.Equal("policy 'Client (Respond Only)' is already assigned", unchanged.Message);
         Assert.Equal(2, store.ReadGeneration());
     }
 
