@@ -1,4 +1,13 @@
 using System.CommandLine;
+using Rampart.Cli;
+using Rampart.Cli.Commands;
 
-var root = new RootCommand("rampart: policy-driven IPsec for Linux");
-return root.Parse(args).Invoke();
+var root = new RootCommand("rampart: policy-driven IPsec for Linux")
+{
+    PolicyCommands.Create(),
+    FilterListCommands.Create(),
+    FilterCommands.Create(),
+    FilterActionCommands.Create(),
+    RuleCommands.Create(),
+};
+return CliRunner.Run(root, args);

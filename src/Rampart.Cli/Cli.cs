@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using Rampart.Core.Policy;
+using Rampart.Store;
+
+namespace Rampart.Cli;
+
+/// <summary>What every command does: open the store, apply one edit as one transaction, print the outcome.</summary>
+internal static class Cli
+{
+    public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to stdout" };
+
+    /// <summary>Applies an edit; prints its message, or its errors on stderr and exits 1.</summary>
+    public static int Update(Func<PolicySnapshot, PolicyEdit> edit)
+    {
+        using var store = SqlitePolicyStore.Open();
+        var result = store.Update(edit);
+        if (!result.Committed)
+        {
+            foreach (var error in result.Errors)
+            {
+                Console.Error.WriteLine($"rampart: {error}");
+            }
+
+            return CliRunner.Failure;
+        }
+
+        Console.WriteLine(result.Message);
+        return CliRunner.Success;
+    }
+
+    public static PolicySnapshot Load()
+    {
+        using var store = SqlitePolicyStore.Open();
+        return store.Load();
+    }
+
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"rampart: {message}");
+        return CliRunner.Failure;
+    }
+
+    /// <summary>A value that does not parse is a usage error, like an unknown option.</summary>
+    public static int Usage(string message)
+    {
+        Console.Error.WriteLine($"rampart: {message}");
+        return CliRunner.UsageError;
+    }
+
+    public static int WriteJson(Action<Utf8JsonWriter> write)
+    {
+        Console.WriteLine(PolicyJsonWriter.ToJson(write));
+        return CliRunner.Success;
+    }
+
+    public static string Legacy(bool isLegacy) => isLegacy ? " (legacy)" : "";
+
+    /// <summary>Prints rows as left-aligned columns under a header.</summary>
+    public static void WriteTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var all = rows.Prepend(header).ToList();
+        var widths = header.Select((_, column) => all.Max(row => row[column].Length)).ToList();
+        foreach (var row in all)
+        {
+            Console.WriteLine(string.Join("  ", row.Select((cell, column) => column == row.Count - 1 ? cell : cell.PadRight(widths[column]))).TrimEnd());
+        }
+    }
+}
