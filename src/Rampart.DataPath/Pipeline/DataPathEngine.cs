@@ -49,7 +49,7 @@ public sealed class DataPathEngine
         _processor = new IpsecProcessor(database);
         _acquires = Channel.CreateBounded<Acquire>(new BoundedChannelOptions(_options.AcquireQueueCapacity)
         {
-            FullMode = BoundedChannelFullMode.DropWrite,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails when full (DropWrite would report success)
             SingleReader = false,
             SingleWriter = false,
         });
