@@ -581,6 +581,17 @@ public sealed class DataPathEngine
                 continue;
             }
 
+            // The SA may have been installed since this packet looked: then no acquire is needed.
+            if (Database.TryGetOutbound(key, out var installed))
+            {
+                if (_negotiations.TryRemove(new KeyValuePair<OutboundSaKey, Negotiation>(key, pending)))
+                {
+                    DropHeld(Retire(pending));
+                }
+
+                return Protect(installed, packet);
+            }
+
             var acquire = new Acquire(
                 key, state.Policy.PolicyName, rule.Rule, filter, flow,
                 AddressPrefix.ToAddress(flow.Source, flow.IsIPv6),

@@ -15,6 +15,9 @@ internal enum NegotiationKind : byte
 /// </summary>
 internal sealed class Negotiation(NegotiationKind kind, long timestamp, DateTimeOffset since, long untilTimestamp = long.MaxValue, DateTimeOffset? until = null)
 {
+    /// <summary>Larger packets (GSO/GRO super-packets) do not fit a pooled buffer with its ESP headroom and are not held.</summary>
+    private const int MaxHeldPacketLength = 2048;
+
     private readonly Lock _gate = new();
     private readonly List<PacketBuffer> _held = [];
     private bool _closed;
@@ -42,7 +45,7 @@ internal sealed class Negotiation(NegotiationKind kind, long timestamp, DateTime
                 statistics.CountHeldDropped(ReturnAll(pool));
             }
 
-            if (_closed || _held.Count >= maxHeld)
+            if (_closed || _held.Count >= maxHeld || packet.Length > MaxHeldPacketLength)
             {
                 return false;
             }

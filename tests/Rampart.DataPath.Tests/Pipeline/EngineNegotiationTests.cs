@@ -218,6 +218,18 @@ public class EngineNegotiationTests
     }
 
     [Fact]
+    public void OversizedPacket_IsNotHeld_ButStillRaisesTheAcquire()
+    {
+        using var hosts = new EngineHosts();
+        hosts.A.Apply(Policy(AddressA, AddressB, FilterVerdict.Negotiate));
+        var buffer = new Rampart.DataPath.Buffers.PacketBuffer(8192);
+        buffer.Load(Udp(AddressA, AddressB, 40000, 9, new byte[3000]));
+
+        Assert.Equal(PacketVerdict.Drop(DropReason.NegotiationPending), hosts.A.ProcessOutbound(buffer));
+        Assert.Equal(1, hosts.A.Statistics.AcquiresRaised);
+    }
+
+    [Fact]
     public void MaxHeldZero_DropsWhileNegotiating()
     {
         using var hosts = new EngineHosts(new DataPathEngineOptions { MaxHeldPacketsPerBinding = 0 });
