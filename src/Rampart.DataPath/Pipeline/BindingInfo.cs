@@ -1,4 +1,5 @@
 using System.Net;
+using Rampart.Core.Filtering;
 using Rampart.DataPath.Database;
 
 namespace Rampart.DataPath.Pipeline;
@@ -21,6 +22,7 @@ public enum BindingStatus : byte
 /// <summary>One row of the monitor: a policy binding or a selector SA and its state.</summary>
 /// <param name="Key">The binding (or <see cref="OutboundSaKey.ForSelector"/> key).</param>
 /// <param name="PolicyName">The assigned policy, empty for a selector SA.</param>
+/// <param name="Rule">The policy rule (filter list and filter action names); null for a selector SA.</param>
 /// <param name="Selector">The selector of a selector SA; null for a policy binding.</param>
 /// <param name="Local">Local address (null in tunnel mode and for selector SAs).</param>
 /// <param name="Peer">Peer or tunnel endpoint (null for selector SAs).</param>
@@ -32,6 +34,7 @@ public enum BindingStatus : byte
 public sealed record BindingInfo(
     OutboundSaKey Key,
     string PolicyName,
+    CompiledRule? Rule,
     TrafficSelector? Selector,
     IPAddress? Local,
     IPAddress? Peer,

@@ -271,15 +271,7 @@ public sealed class DataPathEngine
     {
         lock (_writeLock)
         {
-            var state = _state;
-            if (!state.InboundOwners.ContainsKey(spi))
-            {
-                return false;
-            }
-
-            var owners = new Dictionary<uint, InboundOwner>(state.InboundOwners);
-            owners.Remove(spi);
-            Publish(state with { InboundOwners = owners });
+            ForgetInboundOwners([spi]);
             return Database.RemoveInbound(spi);
         }
     }
@@ -343,9 +335,9 @@ public sealed class DataPathEngine
                 Database.RemoveOutbound(key);
             }
 
-            foreach (var spi in _state.InboundOwners.Keys)
+            foreach (var sa in Database.Snapshot().Where(sa => sa.Spec.Direction == SaDirection.Inbound))
             {
-                Database.RemoveInbound(spi);
+                Database.RemoveInbound(sa.Spec.Spi);
             }
 
             Publish(_state with { Selectors = [], InboundOwners = [] });
@@ -361,9 +353,21 @@ public sealed class DataPathEngine
         }
     }
 
-    /// <summary>Timer work, about once a second: drops stale held packets, forgets old pending negotiations and ended blocks.</summary>
-    public void Poll()
+    /// <summary>
+    /// Timer work, about once a second: runs the SA database's lifetime check (hard-expired SAs are removed, and
+    /// their inbound SPIs forgotten here), drops stale held packets, forgets old pending negotiations and ended blocks.
+    /// Returns the lifetime events for the agent (rekey on soft expiry, delete on idle).
+    /// </summary>
+    public IReadOnlyList<SaLifetimeEvent> Poll()
     {
+        var events = Database.Expire();
+        lock (_writeLock)
+        {
+            ForgetInboundOwners(events
+                .Where(e => e.Kind == SaLifetimeEventKind.HardExpired && e.Sa.Spec.Direction == SaDirection.Inbound)
+                .Select(e => e.Sa.Spec.Spi));
+        }
+
         var now = _time.GetTimestamp();
         foreach (var (key, negotiation) in _negotiations)
         {
@@ -385,6 +389,8 @@ public sealed class DataPathEngine
                 Statistics.CountHeldDropped(negotiation.DropStale(_pool, now - _holdTicks));
             }
         }
+
+        return events;
     }
 
     /// <summary>Hands each released packet (held ones now protected, or clear after a soft SA) to <paramref name="send"/>, then recycles its buffer.</summary>
@@ -426,6 +432,7 @@ public sealed class DataPathEngine
             rows.Add(new BindingInfo(
                 key,
                 key.IsSelector ? "" : state.Policy.PolicyName,
+                state.TryGetRule(key.RuleIndex, out var rule) ? rule.Rule : null,
                 selector,
                 key.IsSelector || key.Local == UInt128.Zero ? null : AddressPrefix.ToAddress(key.Local, key.IsIPv6),
                 key.IsSelector ? null : AddressPrefix.ToAddress(key.Remote, key.IsIPv6),
@@ -641,6 +648,25 @@ public sealed class DataPathEngine
             Publish(state with { InboundOwners = new Dictionary<uint, InboundOwner>(state.InboundOwners) { [spec.Spi] = owner } });
             return true;
         }
+    }
+
+    /// <summary>Drops the owner entries of removed inbound SAs. Call under the write lock.</summary>
+    private void ForgetInboundOwners(IEnumerable<uint> spis)
+    {
+        var state = _state;
+        var gone = spis.Where(state.InboundOwners.ContainsKey).ToList();
+        if (gone.Count == 0)
+        {
+            return;
+        }
+
+        var owners = new Dictionary<uint, InboundOwner>(state.InboundOwners);
+        foreach (var spi in gone)
+        {
+            owners.Remove(spi);
+        }
+
+        Publish(state with { InboundOwners = owners });
     }
 
     /// <summary>Replaces the binding's negotiation state; returns the packets the old state held.</summary>

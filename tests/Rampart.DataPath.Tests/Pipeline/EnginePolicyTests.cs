@@ -241,4 +241,50 @@ public class EnginePolicyTests
         Assert.Equal(PacketAction.Held, hosts.A.ProcessOutbound(Buffer(Ping(AddressA, AddressB))).Action);
         Assert.Equal(PacketVerdict.Drop(DropReason.UnsecuredInbound), hosts.A.ProcessInbound(Buffer(Ping(AddressB, AddressA))));
     }
+
+    [Fact]
+    public void Ipv6TransportBinding_RoundTripsByteExact()
+    {
+        using var hosts = new EngineHosts();
+        var a = IPAddress.Parse("2001:db8::1");
+        var b = IPAddress.Parse("2001:db8::2");
+        hosts.A.Apply(Policy(a, b, FilterVerdict.Negotiate));
+        hosts.B.Apply(Policy(b, a, FilterVerdict.Negotiate));
+        var packet = Udp(a, b, 40000, 7);
+        hosts.A.ProcessOutbound(Buffer(packet));
+        Assert.True(hosts.A.Acquires.TryRead(out var acquire));
+        Assert.Equal(Binding(a, b), acquire.Binding);
+        var (aToB, bFromA) = hosts.SaPair(a, b);
+        hosts.A.InstallOutbound(acquire.Binding, aToB, out _);
+        Assert.True(hosts.B.InstallInbound(Binding(b, a), bFromA, out _));
+
+        var (outA, inB, delivered) = hosts.SendAToB(packet);
+
+        Assert.Equal((PacketVerdict.AcceptModified, PacketVerdict.AcceptModified), (outA, inB));
+        Assert.Equal(packet, delivered);
+    }
+
+    [Fact]
+    public void Poll_RemovesHardExpiredSas_AndTheNextPacketNegotiatesAgain()
+    {
+        using var hosts = new EngineHosts();
+        hosts.A.Apply(Policy(AddressA, AddressB, FilterVerdict.Negotiate));
+        var (aToB, _) = hosts.SaPair(AddressA, AddressB);
+        var (_, aFromB) = hosts.SaPair(AddressB, AddressA);
+        var lifetime = new SaLifetime(SoftSeconds: 60, HardSeconds: 120, SoftBytes: 0, HardBytes: 0);
+        hosts.A.InstallOutbound(BindingAB, aToB with { Lifetime = lifetime }, out _);
+        Assert.True(hosts.A.InstallInbound(BindingAB, aFromB with { Lifetime = lifetime }, out _));
+        Assert.Equal(PacketVerdict.AcceptModified, hosts.A.ProcessOutbound(Buffer(Ping(AddressA, AddressB))));
+
+        hosts.Time.Advance(TimeSpan.FromSeconds(61));
+        var soft = hosts.A.Poll();
+        hosts.Time.Advance(TimeSpan.FromSeconds(60));
+        var hard = hosts.A.Poll();
+
+        Assert.Equal(2, soft.Count(e => e.Kind == SaLifetimeEventKind.SoftExpired));
+        Assert.Equal(2, hard.Count(e => e.Kind == SaLifetimeEventKind.HardExpired));
+        Assert.Empty(hosts.A.Bindings());
+        Assert.Equal(PacketAction.Held, hosts.A.ProcessOutbound(Buffer(Ping(AddressA, AddressB))).Action);
+        Assert.True(hosts.A.Acquires.TryRead(out _));
+    }
 }
