@@ -53,6 +53,8 @@ public sealed class DataPathEngine
             SingleReader = false,
             SingleWriter = false,
         });
+
+        // Enough idle buffers for a few dozen bindings' worth of held packets; more are allocated (and dropped) as needed.
         _pool = new PacketBufferPool(_options.MaxHeldPacketsPerBinding * 64);
         _acquireRetryTicks = ToTicks(_options.AcquireRetryInterval);
         _holdTicks = ToTicks(_options.HoldTimeout);

@@ -18,6 +18,9 @@ public sealed record DataPathEngineOptions
     /// <summary>Acquires waiting for the agent; further ones are dropped (and retried by later packets).</summary>
     public int AcquireQueueCapacity { get; init; } = 256;
 
-    /// <summary>Bindings negotiating at once; packets for further new bindings are dropped, so a flood cannot grow memory.</summary>
+    /// <summary>
+    /// Bindings negotiating at once; packets for further new bindings are dropped, so a flood cannot grow memory
+    /// (held packets are at most this times <see cref="MaxHeldPacketsPerBinding"/> buffers of about 2.5 KB).
+    /// </summary>
     public int MaxPendingNegotiations { get; init; } = 1024;
 }
