@@ -5,7 +5,7 @@ using Rampart.Core.SecurityAssociations;
 namespace Rampart.DataPath.Database;
 
 /// <summary>
-/// The SA database (SAD): inbound SAs by SPI, outbound SAs by a key the agent chooses (e.g. its policy filter id).
+/// The SA database (SAD): inbound SAs by SPI, outbound SAs by an <see cref="OutboundSaKey"/> (allocation-free to build per packet).
 /// Readers on the packet path never lock: updates (rare) copy the tables and publish them atomically.
 /// <see cref="Expire"/> reports soft/hard lifetime, idle and sequence-exhaustion events and removes hard-expired SAs.
 /// </summary>
@@ -14,7 +14,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
     private readonly Lock _writeLock = new();
     private readonly TimeProvider _time;
     private Dictionary<uint, SecurityAssociation> _inbound = [];
-    private Dictionary<string, SecurityAssociation> _outbound = new(StringComparer.Ordinal);
+    private Dictionary<OutboundSaKey, SecurityAssociation> _outbound = [];
     private long _badSpiPackets;
     private long _malformedPackets;
 
@@ -83,9 +83,8 @@ public sealed class SecurityAssociationDatabase : IDisposable
     }
 
     /// <summary>Installs (or replaces, on rekey) the outbound SA for <paramref name="key"/>; returns the one replaced, if any.</summary>
-    public SecurityAssociation AddOutbound(string key, SecurityAssociationSpec spec, out SecurityAssociation? replaced)
+    public SecurityAssociation AddOutbound(OutboundSaKey key, SecurityAssociationSpec spec, out SecurityAssociation? replaced)
     {
-        ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Direction != SaDirection.Outbound)
         {
@@ -96,7 +95,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
         lock (_writeLock)
         {
             _outbound.TryGetValue(key, out replaced);
-            _outbound = new Dictionary<string, SecurityAssociation>(_outbound, StringComparer.Ordinal) { [key] = sa };
+            _outbound = new Dictionary<OutboundSaKey, SecurityAssociation>(_outbound) { [key] = sa };
         }
 
         return sa;
@@ -104,7 +103,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
 
     public bool TryGetInbound(uint spi, out SecurityAssociation sa) => _inbound.TryGetValue(spi, out sa!);
 
-    public bool TryGetOutbound(string key, out SecurityAssociation sa) => _outbound.TryGetValue(key, out sa!);
+    public bool TryGetOutbound(OutboundSaKey key, out SecurityAssociation sa) => _outbound.TryGetValue(key, out sa!);
 
     public bool RemoveInbound(uint spi)
     {
@@ -123,7 +122,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
         return true;
     }
 
-    public bool RemoveOutbound(string key)
+    public bool RemoveOutbound(OutboundSaKey key)
     {
         lock (_writeLock)
         {
@@ -132,7 +131,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
                 return false;
             }
 
-            var copy = new Dictionary<string, SecurityAssociation>(_outbound, StringComparer.Ordinal);
+            var copy = new Dictionary<OutboundSaKey, SecurityAssociation>(_outbound);
             copy.Remove(key);
             _outbound = copy;
         }
@@ -142,6 +141,9 @@ public sealed class SecurityAssociationDatabase : IDisposable
 
     /// <summary>A consistent snapshot of every SA (monitor, CLI).</summary>
     public IReadOnlyList<SecurityAssociation> Snapshot() => [.. _inbound.Values, .. _outbound.Values];
+
+    /// <summary>The outbound SAs with their keys (monitor).</summary>
+    public IReadOnlyList<KeyValuePair<OutboundSaKey, SecurityAssociation>> OutboundSnapshot() => [.. _outbound];
 
     /// <summary>
     /// Reports lifetime events at the time provider's current time: each soft expiry and idle period once,

@@ -7,6 +7,8 @@ namespace Rampart.DataPath.Tests.Database;
 
 public class DatabaseTests
 {
+    private static readonly OutboundSaKey FilterOne = new(0, 1, 0xC000_0201, 0xC000_0202, false);
+
     [Fact]
     public void TryAddInbound_DuplicateSpi_IsRefused()
     {
@@ -25,15 +27,15 @@ public class DatabaseTests
         var (outbound, _) = TestSas.Pair(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None);
         using var database = new SecurityAssociationDatabase(new FakeTimeProvider());
 
-        var old = database.AddOutbound("filter-1", outbound, out var none);
-        var rekeyed = database.AddOutbound("filter-1", outbound with { Spi = 0x2000 }, out var replaced);
+        var old = database.AddOutbound(FilterOne, outbound, out var none);
+        var rekeyed = database.AddOutbound(FilterOne, outbound with { Spi = 0x2000 }, out var replaced);
 
         Assert.Null(none);
         Assert.Same(old, replaced);
-        Assert.True(database.TryGetOutbound("filter-1", out var current));
+        Assert.True(database.TryGetOutbound(FilterOne, out var current));
         Assert.Same(rekeyed, current);
-        Assert.True(database.RemoveOutbound("filter-1"));
-        Assert.False(database.TryGetOutbound("filter-1", out _));
+        Assert.True(database.RemoveOutbound(FilterOne));
+        Assert.False(database.TryGetOutbound(FilterOne, out _));
     }
 
     [Fact]
@@ -55,6 +57,6 @@ public class DatabaseTests
         var (outbound, _) = TestSas.Pair(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None);
         using var database = new SecurityAssociationDatabase(new FakeTimeProvider());
 
-        Assert.Throws<ArgumentException>(() => database.AddOutbound("x", outbound with { Spi = 5 }, out _));
+        Assert.Throws<ArgumentException>(() => database.AddOutbound(FilterOne, outbound with { Spi = 5 }, out _));
     }
 }

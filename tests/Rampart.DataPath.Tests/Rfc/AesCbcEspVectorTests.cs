@@ -78,7 +78,7 @@ public class AesCbcEspVectorTests
             Cipher = CipherAlgorithm.AesCbc128,
             CipherKey = KeyMaterial.FromHex(Key),
         };
-        var sa = database.AddOutbound("case5", outbound, out _);
+        var sa = database.AddOutbound(OutboundSaKey.ForSelector(5), outbound, out _);
         var processor = new IpsecProcessor(database);
         var buffer = new PacketBuffer();
         buffer.Load(Hex.Parse(OriginalHeader + Data));

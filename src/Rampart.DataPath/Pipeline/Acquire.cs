@@ -1,0 +1,28 @@
+using System.Net;
+using Rampart.Core.Filtering;
+using Rampart.DataPath.Database;
+
+namespace Rampart.DataPath.Pipeline;
+
+/// <summary>
+/// "A packet matched a Negotiate filter and has no SA": the agent starts IKE for <see cref="Binding"/> and answers
+/// with <see cref="DataPathEngine.InstallOutbound(OutboundSaKey, Rampart.Core.SecurityAssociations.SecurityAssociationSpec, out SecurityAssociation?)"/>,
+/// <see cref="DataPathEngine.MarkSoft"/> or <see cref="DataPathEngine.MarkNegotiationFailed"/>.
+/// </summary>
+/// <param name="Binding">The SA binding the negotiation is for; echo it back when installing.</param>
+/// <param name="PolicyName">The assigned policy.</param>
+/// <param name="Rule">The rule whose Negotiate filter matched.</param>
+/// <param name="Filter">The filter that matched (the mirror half for a reply).</param>
+/// <param name="Flow">The packet that triggered it.</param>
+/// <param name="LocalAddress">This host's address in the packet.</param>
+/// <param name="PeerAddress">Whom to negotiate with: the packet's destination, or the rule's tunnel endpoint.</param>
+/// <param name="RaisedAt">When the engine raised it.</param>
+public sealed record Acquire(
+    OutboundSaKey Binding,
+    string PolicyName,
+    CompiledRule Rule,
+    PacketFilter Filter,
+    FlowKey Flow,
+    IPAddress LocalAddress,
+    IPAddress PeerAddress,
+    DateTimeOffset RaisedAt);
