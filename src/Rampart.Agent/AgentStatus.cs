@@ -1,21 +1,47 @@
 using Microsoft.Extensions.Hosting;
 using Rampart.Agent.Control;
+using Rampart.Agent.Policy;
 
 namespace Rampart.Agent;
 
-/// <summary>Answers <c>agent.status</c>: is the agent up, since when, and where its state lives.</summary>
-public sealed class AgentStatus(AgentOptions options, ControlDispatcher dispatcher, TimeProvider? timeProvider = null) : IHostedService
+/// <summary>Answers <c>agent.status</c>, <c>agent.stop</c> and <c>agent.restart</c>.</summary>
+public sealed class AgentStatus(
+    AgentOptions options,
+    ControlDispatcher dispatcher,
+    PolicyState policyState,
+    AgentLifecycle lifecycle,
+    IHostApplicationLifetime lifetime,
+    TimeProvider timeProvider) : IHostedService
 {
-    private readonly DateTimeOffset _started = (timeProvider ?? TimeProvider.System).GetUtcNow();
+    private readonly DateTimeOffset _started = timeProvider.GetUtcNow();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        dispatcher.Register("agent.status", _ => ValueTask.FromResult<object?>(new AgentStatusResult(
-            Environment.ProcessId, _started, options.Home, typeof(AgentStatus).Assembly.GetName().Version?.ToString() ?? "0", [.. dispatcher.Commands])));
+        dispatcher.Register("agent.status", _ =>
+        {
+            var applied = policyState.Current;
+            return ValueTask.FromResult<object?>(new AgentStatusResult(
+                Environment.ProcessId,
+                _started,
+                options.Home,
+                typeof(AgentStatus).Assembly.GetName().Version?.ToString() ?? "0",
+                new PolicyStatus(applied.Policy?.Name, applied.Generation, applied.Compiled.Filters.Filters.Count, [.. applied.Host.Unicast.Select(a => a.ToString())]),
+                [.. dispatcher.Commands]));
+        });
+        dispatcher.Register("agent.stop", _ =>
+        {
+            lifetime.StopApplication();
+            return ValueTask.FromResult<object?>(null);
+        });
+        dispatcher.Register("agent.restart", _ =>
+        {
+            lifecycle.Restart();
+            return ValueTask.FromResult<object?>(null);
+        });
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, IReadOnlyList<string> Commands);
+public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands);

@@ -26,6 +26,7 @@ internal static class Cli
         }
 
         Console.WriteLine(result.Message);
+        AgentClient.NotifyPolicyChanged();
         return CliRunner.Success;
     }
 

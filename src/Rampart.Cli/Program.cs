@@ -9,5 +9,7 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     FilterCommands.Create(),
     FilterActionCommands.Create(),
     RuleCommands.Create(),
+    SaCommands.Create(),
+    AgentCommands.Create(),
 };
 return CliRunner.Run(root, args);

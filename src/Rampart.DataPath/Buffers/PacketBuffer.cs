@@ -19,7 +19,7 @@ public sealed class PacketBuffer
         Offset = DefaultHeadroom;
     }
 
-    public byte[] Array { get; }
+    public byte[] Array { get; private set; }
 
     /// <summary>Index in <see cref="Array"/> of the packet's first byte.</summary>
     public int Offset { get; private set; }
@@ -40,6 +40,17 @@ public sealed class PacketBuffer
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + length, Array.Length);
         Offset = offset;
         Length = length;
+    }
+
+    /// <summary>
+    /// Points this buffer at a packet that already sits in someone else's array (a receive slot), so the
+    /// transforms work on it in place: one buffer object per worker, re-attached per packet, no copy.
+    /// </summary>
+    public void Attach(byte[] array, int offset, int length)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        Array = array;
+        SetPacket(offset, length);
     }
 
     /// <summary>Copies a packet in behind the default headroom (tests and slow paths).</summary>

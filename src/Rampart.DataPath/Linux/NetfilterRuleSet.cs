@@ -20,6 +20,12 @@ public sealed record NetfilterRuleSet
     /// <summary>Queue inbound UDP 4500 too (ESP-in-UDP, RFC 3948; IKE on it gets an unmodified accept).</summary>
     public bool QueueUdpEncapsulation { get; init; } = true;
 
+    /// <summary>
+    /// Queue every non-exempt inbound packet, clear ones too, so the policy engine decides (accept unsecured
+    /// communication, soft associations, Permit filters) instead of the guard chain dropping clear traffic.
+    /// </summary>
+    public bool QueueAllInbound { get; init; }
+
     /// <summary>The bit the inbound handler sets on decapsulated packets; clear packets without it are dropped.</summary>
     public uint DecapsulatedMark { get; init; } = 0x0010_0000;
 

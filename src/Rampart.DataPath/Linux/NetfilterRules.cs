@@ -83,6 +83,16 @@ public sealed class NetfilterRules
             }
         }
 
+        if (_rules.QueueAllInbound)
+        {
+            AppendRule(script, InChain, "-i lo -j RETURN");
+            AppendExemptions(script, InChain, ipv6);
+            foreach (string selector in sourceSelectors)
+            {
+                AppendRule(script, InChain, $"{selector} -j NFQUEUE --queue-num {_rules.InboundQueue}");
+            }
+        }
+
         AppendJump(script, currentRules, "raw", "PREROUTING", InChain);
         script.Append("COMMIT\n*mangle\n").Append(Declare(OutChain)).Append(Declare(MssChain));
         AppendRule(script, OutChain, "-o lo -j RETURN");
@@ -100,7 +110,7 @@ public sealed class NetfilterRules
         AppendRule(script, GuardChain, "-i lo -j RETURN");
         AppendRule(script, GuardChain, $"-m mark --mark {mark} -j RETURN");
         AppendExemptions(script, GuardChain, ipv6);
-        foreach (string selector in sourceSelectors)
+        foreach (string selector in _rules.QueueAllInbound ? [] : sourceSelectors)
         {
             AppendRule(script, GuardChain, $"{selector} -j DROP");
         }

@@ -1,0 +1,136 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rampart.Agent.Control;
+using Rampart.Core.Filtering;
+using Rampart.DataPath.Pipeline;
+using Rampart.Store;
+
+namespace Rampart.Agent.Policy;
+
+/// <summary>
+/// The policy agent: follows the store and enforces the assigned policy. It re-reads the store whenever its
+/// generation changes (the CLI also pokes it through <c>policy.reload</c>, so an assignment takes effect at once),
+/// compiles the policy, swaps it into the data path and publishes it to IKE. Nothing restarts.
+/// </summary>
+public sealed partial class PolicyAgent(
+    AgentOptions options,
+    DataPathEngine engine,
+    PolicyState state,
+    ControlDispatcher dispatcher,
+    AgentLifecycle lifecycle,
+    TimeProvider timeProvider,
+    ILogger<PolicyAgent> logger) : BackgroundService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private readonly SemaphoreSlim _reload = new(0);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        dispatcher.Register("policy.reload", _ =>
+        {
+            _reload.Release();
+            return ValueTask.FromResult<object?>(null);
+        });
+        dispatcher.Register("policy.status", _ => ValueTask.FromResult<object?>(Status()));
+        var applied = -1L;
+        lifecycle.OnRestart(() =>
+        {
+            // Registered first, so it runs before IKE clears: traffic re-negotiates against the re-applied policy.
+            engine.Reset();
+            Interlocked.Exchange(ref applied, -1);
+            _reload.Release();
+        });
+
+        using var store = SqlitePolicyStore.Open(options.Home);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var generation = store.ReadGeneration();
+                if (generation != Interlocked.Read(ref applied))
+                {
+                    Apply(store, generation);
+                    Interlocked.Exchange(ref applied, generation);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A locked or unreadable store must not stop enforcement of the policy already applied.
+                LogApplyFailed(e);
+            }
+
+            // Wake on the poll interval, or at once when the CLI says the store changed.
+            using var tick = new CancellationTokenSource(PollInterval, timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(tick.Token, stoppingToken);
+            try
+            {
+                await _reload.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    /// <summary>Compiles and applies the store's current assignment; also used after an agent restart.</summary>
+    private void Apply(SqlitePolicyStore store, long generation)
+    {
+        var snapshot = store.Load();
+        var host = HostAddresses.Discover();
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, host.DirectedBroadcasts, Resolve, out var warnings);
+        foreach (var warning in warnings)
+        {
+            LogCompileWarning(warning);
+        }
+
+        engine.Apply(compiled);
+        state.Publish(new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, generation));
+        if (compiled.IsAssigned)
+        {
+            LogApplied(compiled.PolicyName, compiled.Filters.Filters.Count, compiled.Filters.ShapeCount, host.Unicast);
+        }
+        else
+        {
+            LogNoPolicy();
+        }
+    }
+
+    private PolicyStatus Status()
+    {
+        var current = state.Current;
+        return new PolicyStatus(current.Policy?.Name, current.Generation, current.Compiled.Filters.Filters.Count, [.. current.Host.Unicast.Select(a => a.ToString())]);
+    }
+
+    private static IReadOnlyList<IPAddress> Resolve(string name)
+    {
+        try
+        {
+            return Dns.GetHostAddresses(name);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return [];
+        }
+    }
+
+    public override void Dispose()
+    {
+        _reload.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Policy '{Policy}' applied: {Filters} filters in {Shapes} shapes; my addresses {Addresses}")]
+    private partial void LogApplied(string policy, int filters, int shapes, IReadOnlyList<IPAddress> addresses);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "No policy assigned: traffic passes unfiltered")]
+    private partial void LogNoPolicy();
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Policy compile: {Warning}")]
+    private partial void LogCompileWarning(string warning);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Applying the policy failed; the previous policy stays in force")]
+    private partial void LogApplyFailed(Exception exception);
+}
+
+public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses);

@@ -1,0 +1,93 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Rampart.Core.Control;
+using Rampart.Store;
+
+namespace Rampart.Cli;
+
+/// <summary>Talks to this host's agent over its control socket (RAMPART_HOME/rampartd.sock).</summary>
+internal static class AgentClient
+{
+    public static string SocketPath => ControlEndpoint.SocketPath(StoreLocation.Home);
+
+    /// <summary>Sends one request; throws <see cref="AgentUnavailableException"/> when no agent listens.</summary>
+    public static ControlResponse Send(string command, object? arguments = null, TimeSpan? timeout = null)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported)
+        {
+            throw new AgentUnavailableException();
+        }
+        catch (SocketException)
+        {
+            throw new AgentUnavailableException();
+        }
+
+        socket.ReceiveTimeout = (int)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        using var stream = new NetworkStream(socket);
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var request = new ControlRequest(command, arguments is null ? null : JsonSerializer.SerializeToElement(arguments, arguments.GetType(), ControlJson.Options));
+        writer.WriteLine(JsonSerializer.Serialize(request, ControlJson.Options));
+        var line = reader.ReadLine() ?? throw new IOException("the agent closed the control connection without answering");
+        return JsonSerializer.Deserialize<ControlResponse>(line, ControlJson.Options) ?? throw new IOException("the agent sent an empty answer");
+    }
+
+    /// <summary>Runs a command and prints its result as JSON or through <paramref name="print"/>; errors exit 1.</summary>
+    public static int Run(string command, object? arguments, bool json, Action<JsonElement> print)
+    {
+        ArgumentNullException.ThrowIfNull(print);
+        ControlResponse response;
+        try
+        {
+            response = Send(command, arguments);
+        }
+        catch (AgentUnavailableException e)
+        {
+            return Cli.Fail(e.Message);
+        }
+
+        if (!response.Ok)
+        {
+            return Cli.Fail(response.Error ?? "the agent refused the request");
+        }
+
+        var result = response.Result ?? default;
+        if (json)
+        {
+            Console.WriteLine(result.ValueKind == JsonValueKind.Undefined ? "null" : JsonSerializer.Serialize(result, ControlJson.Options));
+        }
+        else if (result.ValueKind != JsonValueKind.Undefined)
+        {
+            print(result);
+        }
+
+        return CliRunner.Success;
+    }
+
+    /// <summary>Tells a running agent that the store changed, so the change takes effect at once; silent if none runs.</summary>
+    public static void NotifyPolicyChanged()
+    {
+        if (!File.Exists(SocketPath))
+        {
+            return;
+        }
+
+        try
+        {
+            Send("policy.reload", timeout: TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is AgentUnavailableException or IOException or SocketException)
+        {
+            // The agent also polls the store every second; nothing is lost.
+        }
+    }
+}
+
+internal sealed class AgentUnavailableException() : Exception(
+    $"the agent is not running (no answer on {AgentClient.SocketPath}); start it with 'rampart agent run' or 'systemctl start rampartd'");
