@@ -11,5 +11,8 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     RuleCommands.Create(),
     SaCommands.Create(),
     AgentCommands.Create(),
+    MonitorCommands.Create(),
+    AuditCommands.Create(),
+    TraceCommands.Create(),
 };
 return CliRunner.Run(root, args);
