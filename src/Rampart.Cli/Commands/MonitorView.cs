@@ -44,8 +44,26 @@ internal static class MonitorView
 
     public static IRenderable Render(MonitorSnapshot snapshot, TimeSpan refresh)
     {
-        var associations = Table(AssociationHeader, snapshot.Associations.Select(AssociationCells));
+        // A terminal is narrower than the plain table: related fields share a cell, one per line.
+        var associations = Table(
+            ["Policy / rule", "Filter", "Source -> destination", "Traffic", "Security", "SPIs", "Bytes", "Age / left"],
+            snapshot.Associations.Select(a => new[]
+            {
+                a.FilterList is null ? a.Policy : $"{a.Policy}\n{a.FilterList} / {a.FilterAction}",
+                a.Filter,
+                $"{a.Source}\n-> {a.Destination}",
+                $"{a.Protocol}\n{a.SourcePort} -> {a.DestinationPort}",
+                a.Mode is null ? $"{a.Security}\n{a.Status}" : $"{a.Security}\n{a.Mode}, {a.Status}",
+                $"in  {Number(a.InboundSpi)}\nout {Number(a.OutboundSpi)}",
+                $"sent {Number(a.BytesSent)}\nrecv {Number(a.BytesReceived)}",
+                $"{Duration(a.AgeSeconds)}\n{(a.LifetimeLeftSeconds is { } left ? Duration(left) : "unlimited")}",
+            }));
         associations.Title = new TableTitle("Security associations");
+        if (snapshot.Associations.Count == 0)
+        {
+            associations.AddRow("(none)");
+        }
+
         var statistics = new Table().Border(TableBorder.Rounded).AddColumn("IPsec").AddColumn("").AddColumn("IKE (ISAKMP/Oakley)").AddColumn("");
         var ipsec = IpsecStatistics(snapshot.Statistics);
         var ike = IkeStatistics(snapshot.Statistics);
