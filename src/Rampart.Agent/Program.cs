@@ -11,7 +11,20 @@ using Rampart.Agent.Tracing;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 
-var options = AgentOptions.FromEnvironment();
+AgentOptions options;
+MetricsEndpointOptions metrics;
+try
+{
+    options = AgentOptions.FromEnvironment();
+    metrics = MetricsEndpointOptions.FromEnvironment();
+}
+catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+{
+    // A configuration mistake is the administrator's to fix: say what it is, without a stack trace.
+    await Console.Error.WriteLineAsync($"rampartd: {e.Message}").ConfigureAwait(false);
+    return 2;
+}
+
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSystemd();
 builder.Services.AddSingleton(options);
@@ -39,6 +52,7 @@ builder.Services.AddHostedService<TraceControl>();
 builder.Services.AddHostedService<PolicyAgent>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DataPathService>());
 builder.Services.AddHostedService<ManualKeying>();
-builder.Services.AddMonitoring(MetricsEndpointOptions.FromEnvironment());
+builder.Services.AddMonitoring(metrics);
 using var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);
+return 0;
