@@ -221,7 +221,10 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
         Security(spec),
         manual,
         counters is null ? 0 : counters.PacketsIn + counters.PacketsOut,
-        counters is null ? 0 : counters.BytesIn + counters.BytesOut);
+        counters is null ? 0 : counters.BytesIn + counters.BytesOut,
+        counters?.NotAuthenticated ?? 0,
+        counters?.NotDecrypted ?? 0,
+        counters?.ReplayDrops ?? 0);
 
     /// <summary>How the monitor names an SA's protection, e.g. "ESP AES-GCM-128" or "AH SHA-256".</summary>
     public static string Security(SecurityAssociationSpec spec)
@@ -285,4 +288,7 @@ public sealed record SaRow(
     string Security,
     bool Manual,
     long Packets,
-    long Bytes);
+    long Bytes,
+    long NotAuthenticated,
+    long NotDecrypted,
+    long ReplayDrops);
