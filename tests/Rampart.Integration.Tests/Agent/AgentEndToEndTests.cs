@@ -125,7 +125,9 @@ public sealed class AgentEndToEndTests
         Assert.NotEqual(0, Ping(pair.A, NetworkNamespacePair.AddressB, count: 2).ExitCode);
         Assert.NotEqual(0, Ping(pair.B, NetworkNamespacePair.AddressA, count: 2).ExitCode);
 
+        // Restarted without keys, the agent remembers which traffic its manual SAs covered and keeps it blocked.
         a.Start();
+        Assert.Contains("keys lost", a.ListSas()[ManualSaPair.SpiAToB].GetProperty("security").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(0, Ping(pair.A, NetworkNamespacePair.AddressB, count: 2).ExitCode);
 
         // The restarted agent has no keys; B's inbound SA still expects A's old sequence numbers: re-add on both.
