@@ -4,7 +4,8 @@
 #   namespace, (c) strongSwan's userspace ESP (libipsec, aes128gcm16) through the shared peer harness.
 # Prints the three figures and the ratios Rampart/strongSwan and Rampart/veth.
 # Usage: sudo bench/iperf.sh            (env: SECONDS_PER_RUN=10, SHARED_DIR=<repo>/../shared or /work/shared,
-#                                         SKIP_STRONGSWAN=1 to measure only (a) and (b))
+#                                         SKIP_STRONGSWAN=1 to measure only (a) and (b),
+#                                         PERF_DATA=FILE to record `perf record -a -g` during (b))
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${SECONDS_PER_RUN:-10}"
@@ -62,7 +63,7 @@ echo "BENCH plain veth: $plain Mbit/s"
 
 start_agent() {   # $1 = namespace, $2 = home
   mkdir -p "$2"
-  ip netns exec "$1" env RAMPART_HOME="$2" "$bin/rampartd" >"$2/agent.out" 2>&1 &
+  ip netns exec "$1" env RAMPART_HOME="$2" DOTNET_PerfMapEnabled="${PERF_DATA:+1}" "$bin/rampartd" >"$2/agent.out" 2>&1 &
   pids+=($!); disown
   for _ in $(seq 1 200); do [[ -S "$2/rampartd.sock" ]] && return; sleep 0.1; done
   echo "iperf.sh: rampartd did not start in $1:" >&2; cat "$2/agent.out" >&2; exit 1
@@ -77,6 +78,10 @@ for side in "$ns_a $work/home-a" "$ns_b $work/home-b"; do
   ip netns exec "$ns" env RAMPART_HOME="$home" "$bin/rampart" sa add --src "$b" --dst "$a" --spi 4098 --aead "aes-gcm-128:$key_ba" >/dev/null
 done
 ip netns exec "$ns_a" ping -c 1 -W 2 "$b" >/dev/null || { echo "iperf.sh: no ping through Rampart ESP" >&2; exit 1; }
+if [[ -n "${PERF_DATA:-}" ]]; then
+  perf record -a -g -o "$PERF_DATA" -- sleep "$((seconds > 4 ? seconds - 2 : seconds))" >"$work/perf.log" 2>&1 &
+  pids+=($!); disown
+fi
 rampart=$(iperf_mbits rampart)
 echo "BENCH Rampart ESP aes-gcm-128 (transport, NFQUEUE, manual SAs): $rampart Mbit/s"
 ip netns exec "$ns_a" env RAMPART_HOME="$work/home-a" "$bin/rampart" sa list | sed 's/^/    /'
