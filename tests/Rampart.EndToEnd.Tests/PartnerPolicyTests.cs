@@ -137,6 +137,29 @@ public sealed class PartnerPolicyTests
         Assert.Empty(await server.AuditAsync(548));
     }
 
+    [Fact]
+    public async Task AgentRestart_ClearsIkeState_AndUnassign_DeletesTheSasOnBothHosts()
+    {
+        Prerequisites.Require("iptables", "ping");
+        using var pair = new NetworkNamespacePair();
+        using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
+        using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
+        a.StartAgent();
+        b.StartAgent();
+        a.BuildPartnerPolicy(b.Address, "ABC123", "high");
+        b.BuildPartnerPolicy(a.Address, "ABC123", "high");
+        Wait.Until(() => a.Ping(b.Address), NegotiationDeadline, "a secured ping");
+
+        a.Cli("agent", "restart");
+        Wait.Until(() => a.ControlAsync("ike.status").Result.GetProperty("mainModes").GetArrayLength() == 0 && a.SaList().Count == 0, TimeSpan.FromSeconds(10), "IKE state cleared by the restart");
+        Wait.Until(() => a.Ping(b.Address), NegotiationDeadline, "a ping after the restart, through a new negotiation");
+        Assert.Equal(2, a.SaList().Count);
+
+        a.Cli("policy", "unassign", "Partner");
+        Wait.Until(() => a.SaList().Count == 0 && b.SaList().Count == 0, TimeSpan.FromSeconds(10), "the SAs of the unassigned policy deleted on both hosts");
+        Assert.NotEmpty(await b.AuditAsync(542));
+    }
+
     private static string? Field(JsonElement record, string name) =>
         record.GetProperty("fields").EnumerateArray().FirstOrDefault(f => f.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } field
             ? field.GetProperty("value").GetString()
