@@ -85,14 +85,14 @@ public sealed class AgentHost : IDisposable
         Wait.Until(() => ControlAsync("policy.status").Result.GetProperty("assignedPolicy").GetString() is { } name && name.StartsWith(policy, StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(10), "policy " + policy + " applied");
     }
 
-    /// <summary>The walkthrough's Partner policy: a mirrored filter from me to the partner, a Negotiate action without fallback, a PSK rule; assigned.</summary>
-    public void BuildPartnerPolicy(string partner, string psk, string method)
+    /// <summary>The walkthrough's Partner policy: a mirrored filter from me to the partner, a Negotiate action without fallback, a PSK rule (optionally tunnelling to the partner); assigned.</summary>
+    public void BuildPartnerPolicy(string partner, string psk, string method, bool tunnel = false)
     {
         Cli("filterlist", "create", "Partner Filter");
         Cli("filter", "add", "Partner Filter", "--src", "me", "--dst", partner);
         Cli("filteraction", "create", "Partner Filter Action", "--negotiate", "--method", method);
         Cli("policy", "create", "Partner");
-        Cli("rule", "add", "Partner", "--filterlist", "Partner Filter", "--action", "Partner Filter Action", "--auth", "psk:" + psk);
+        Cli(["rule", "add", "Partner", "--filterlist", "Partner Filter", "--action", "Partner Filter Action", "--auth", "psk:" + psk, .. tunnel ? new[] { "--tunnel", partner } : []]);
         Assign("Partner");
     }
 

@@ -60,6 +60,29 @@ public sealed class PartnerPolicyTests
     }
 
     [Fact]
+    public async Task TunnelRule_NegotiatesTunnelMode()
+    {
+        Prerequisites.Require("iptables", "ping", "tshark");
+        using var pair = new NetworkNamespacePair();
+        using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
+        using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
+        a.StartAgent();
+        b.StartAgent();
+        a.BuildPartnerPolicy(b.Address, "ABC123", "high", tunnel: true);
+        b.BuildPartnerPolicy(a.Address, "ABC123", "high", tunnel: true);
+        using var capture = pair.Own(new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA));
+
+        Wait.Until(() => a.Ping(b.Address), NegotiationDeadline, "a ping through the tunnel\n" + a.AgentOutput);
+
+        Assert.All(a.SaList().Concat(b.SaList()), sa => Assert.Equal("tunnel", sa.GetProperty("mode").GetString()));
+        var quickMode = Assert.Single(await a.AuditAsync(541), r => Field(r, "InboundSpi") is not null);
+        Assert.Equal("Tunnel Mode", Field(quickMode, "Encapsulation"));
+        capture.Stop();
+        Assert.Empty(capture.Fields("icmp"));
+        Assert.NotEmpty(capture.Fields("esp"));
+    }
+
+    [Fact]
     public async Task WrongPresharedKey_InstallsNoSa_AuditsTheFailure_AndTrafficStaysBlocked()
     {
         Prerequisites.Require("iptables", "ping");
