@@ -117,6 +117,27 @@ public sealed class IkeControllerTests : IDisposable
     }
 
     [Fact]
+    public void NoCommonSecurityMethod_Audits546_AndBlocksTheInitiator()
+    {
+        _a.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, method: "medium"));
+        _b.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, method: "high"));
+        var acquire = PolicyIkeMappingTests.AcquireFor(_a.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
+
+        _a.Controller.OnAcquire(acquire);
+        Deliver();
+        for (var i = 0; i < 100 && _a.Controller.Statistics().PendingKeyOperations > 0; i++)
+        {
+            Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var refused = Assert.Single(_b.Audits, r => r.EventId == AuditEventId.InvalidProposal);
+        Assert.Contains("NoProposalChosen", Value(refused, "Failure Reason"), StringComparison.Ordinal);
+        Assert.Equal(BindingStatus.Blocked, Assert.Single(_a.DataPath.Bindings()).Status);
+        Assert.Empty(_a.DataPath.Database.Snapshot());
+        Assert.Equal(1, _a.Controller.Statistics().NegotiationFailures);
+    }
+
+    [Fact]
     public void IdleSa_IsDeleted_AndThePeerToldWithADelete()
     {
         _a.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
