@@ -69,6 +69,16 @@ public sealed class IkeControllerTests : IDisposable
         Assert.Equal("192.0.2.2", Value(audit, "Peer IP Address"));
         Assert.Equal("<none>", Value(audit, "Negotiation Policy"));
         Assert.Equal(1, _a.Controller.Statistics().SoftAssociations);
+
+        // Main Mode keeps trying until its retransmits run out; then the soft association stays, with no failure audited.
+        for (var i = 0; i < 100 && _a.Controller.Statistics().PendingKeyOperations > 0; i++)
+        {
+            Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(0, _a.Controller.Statistics().PendingKeyOperations);
+        Assert.Equal(BindingStatus.Soft, Assert.Single(_a.DataPath.Bindings()).Status);
+        Assert.DoesNotContain(_a.Audits, r => !r.Success);
     }
 
     [Fact]
