@@ -5,6 +5,7 @@ using Rampart.Agent;
 using Rampart.Agent.Auditing;
 using Rampart.Agent.Control;
 using Rampart.Agent.DataPath;
+using Rampart.Agent.Ike;
 using Rampart.Agent.Monitoring;
 using Rampart.Agent.Policy;
 using Rampart.Agent.Tracing;
@@ -13,10 +14,12 @@ using Rampart.DataPath.Pipeline;
 
 AgentOptions options;
 MetricsEndpointOptions metrics;
+IkeControllerOptions ikeOptions;
 try
 {
     options = AgentOptions.FromEnvironment();
     metrics = MetricsEndpointOptions.FromEnvironment();
+    ikeOptions = IkeControllerOptions.FromEnvironment();
 }
 catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
 {
@@ -52,6 +55,11 @@ builder.Services.AddHostedService<TraceControl>();
 builder.Services.AddHostedService<PolicyAgent>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DataPathService>());
 builder.Services.AddHostedService<ManualKeying>();
+builder.Services.AddSingleton<IkeTransport>();
+builder.Services.AddSingleton(ikeOptions);
+builder.Services.AddSingleton<IkeService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
+builder.Services.AddSingleton<IIkeStatisticsSource, IkeMonitorSource>();
 builder.Services.AddMonitoring(metrics);
 using var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);
