@@ -52,8 +52,8 @@ public static class PolicyIkeMapping
 
     /// <summary>
     /// Responder: the peer configuration for an initiator's address: the first rule whose Negotiate filters cover
-    /// the peer (or whose tunnel endpoint it is), else, with the default response rule, the first rule offering a
-    /// pre-shared key. Null when nothing answers this peer or it would need Kerberos or certificates.
+    /// the peer (or whose tunnel endpoint it is), else the default response rule with its own authentication methods
+    /// (<c>policy set --default-response-auth</c>). Null when nothing answers this peer or it would need Kerberos or certificates.
     /// </summary>
     public static IkeV1PeerConfig? FindPeer(AppliedPolicy applied, IPAddress remote)
     {
@@ -80,15 +80,7 @@ public static class PolicyIkeMapping
             return null;
         }
 
-        foreach (var rule in policy.Rules)
-        {
-            if (TryPeerConfig(policy, rule, remote, out var peer, out _))
-            {
-                return peer;
-            }
-        }
-
-        return null;
+        return TryPeerConfig(policy, policy.EffectiveDefaultResponseRule, remote, out var responder, out _) ? responder : null;
     }
 
     /// <summary>
@@ -110,7 +102,7 @@ public static class PolicyIkeMapping
             return QuickMode(policy, policy.Rules[filter.RuleIndex], action);
         }
 
-        return policy.DefaultResponseRule ? QuickMode(policy, DefaultResponse.Rule, DefaultResponse.FilterAction) : null;
+        return policy.DefaultResponseRule ? QuickMode(policy, policy.EffectiveDefaultResponseRule, DefaultResponse.FilterAction) : null;
     }
 
     /// <summary>The policy binding whose outbound packets an SA for <paramref name="selector"/> protects, or null (a selector SA).</summary>

@@ -92,9 +92,14 @@ internal static class PolicyCommands
         var methods = new Option<string[]>("--mm-method") { Description = "Key exchange method CIPHER/HASH/GROUP, in order of preference; replaces the list", HelpName = "CIPHER/HASH/GROUP" };
         var pfs = new Option<bool?>("--mm-pfs") { Description = "Master key perfect forward secrecy (--mm-pfs false turns it off)", Arity = ArgumentArity.ZeroOrOne };
         var quickModes = new Option<int?>("--qm-per-mm") { Description = "Quick modes per main mode (0 = unlimited)", HelpName = "N" };
+        var defaultResponseAuth = new Option<string[]>("--default-response-auth")
+        {
+            Description = "The default response rule's authentication methods, in order (default: kerberos); replaces the list",
+            HelpName = "kerberos|psk:KEY|cert:CA-NAME",
+        };
         var command = new Command("set", "Change a policy's description, default response rule and key exchange settings")
         {
-            name, description, defaultResponse, lifetime, methods, pfs, quickModes,
+            name, description, defaultResponse, lifetime, methods, pfs, quickModes, defaultResponseAuth,
         };
         command.SetAction(parse =>
         {
@@ -109,10 +114,21 @@ internal static class PolicyCommands
                 parsedMethods.Add(method);
             }
 
+            var parsedAuthentication = new List<AuthenticationMethod>();
+            foreach (var text in parse.GetValue(defaultResponseAuth) ?? [])
+            {
+                if (!AuthenticationMethod.TryParse(text, out var method, out var error))
+                {
+                    return Cli.Usage(error);
+                }
+
+                parsedAuthentication.Add(method);
+            }
+
             bool? pfsValue = parse.GetResult(pfs) is null ? null : parse.GetValue(pfs) ?? true;
             bool? defaultResponseValue = parse.GetValue(defaultResponse) is { } onOff ? onOff == "on" : null;
             return Cli.Update(s => PolicyEditor.SetPolicy(
-                s, parse.GetValue(name)!, parse.GetValue(description), defaultResponseValue, parse.GetValue(lifetime), parsedMethods, pfsValue, parse.GetValue(quickModes)));
+                s, parse.GetValue(name)!, parse.GetValue(description), defaultResponseValue, parse.GetValue(lifetime), parsedMethods, pfsValue, parse.GetValue(quickModes), parsedAuthentication));
         });
         return command;
     }
@@ -207,7 +223,7 @@ internal static class PolicyCommands
 
         if (policy.DefaultResponseRule)
         {
-            Console.WriteLine($"  default response rule: {Display.Rule(DefaultResponse.Rule)}");
+            Console.WriteLine($"  default response rule: {Display.Rule(policy.EffectiveDefaultResponseRule)}");
             Display.WriteFilterAction(DefaultResponse.FilterAction, "    ");
         }
     }

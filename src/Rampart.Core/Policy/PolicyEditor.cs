@@ -24,7 +24,8 @@ public static class PolicyEditor
         int? mainModeLifetimeMinutes = null,
         IReadOnlyList<IkeSecurityMethod>? methods = null,
         bool? masterKeyPfs = null,
-        int? quickModesPerMainMode = null)
+        int? quickModesPerMainMode = null,
+        IReadOnlyList<AuthenticationMethod>? defaultResponseAuthentication = null)
     {
         if (!snapshot.TryResolvePolicy(name, out var policy, out var error))
         {
@@ -43,6 +44,9 @@ public static class PolicyEditor
             Description = description ?? policy.Description,
             DefaultResponseRule = defaultResponseRule ?? policy.DefaultResponseRule,
             KeyExchange = keyExchange,
+            DefaultResponseAuthentication = defaultResponseAuthentication is { Count: > 0 }
+                ? defaultResponseAuthentication.ToEquatableList()
+                : policy.DefaultResponseAuthentication,
         };
         return PolicyEdit.Ok(snapshot.WithPolicy(updated), $"updated policy '{policy.Name}'");
     }

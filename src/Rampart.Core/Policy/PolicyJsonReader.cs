@@ -71,7 +71,10 @@ public static class PolicyJsonReader
                 Member(keyExchange, "mainModeLifetimeMinutes").GetInt32(),
                 Member(keyExchange, "quickModesPerMainMode").GetInt32(),
                 Member(keyExchange, "masterKeyPfs").GetBoolean(),
-                Array(keyExchange, "methods").Select(ReadIkeMethod).ToEquatableList()));
+                Array(keyExchange, "methods").Select(ReadIkeMethod).ToEquatableList()),
+            element.TryGetProperty("defaultResponseAuthentication", out var defaultResponse)
+                ? defaultResponse.EnumerateArray().Select(m => ReadAuthenticationMethod(m, name)).ToEquatableList()
+                : null);
     }
 
     private static IkeSecurityMethod ReadIkeMethod(JsonElement element)

@@ -44,6 +44,17 @@ public static class PolicyJsonWriter
         }
 
         writer.WriteBoolean("defaultResponseRule", policy.DefaultResponseRule);
+        if (policy.DefaultResponseAuthentication is { } defaultResponseAuthentication)
+        {
+            writer.WriteStartArray("defaultResponseAuthentication");
+            foreach (var method in defaultResponseAuthentication)
+            {
+                WriteAuthenticationMethod(writer, method, includeSecrets);
+            }
+
+            writer.WriteEndArray();
+        }
+
         var keyExchange = policy.KeyExchange;
         writer.WriteStartObject("keyExchange");
         writer.WriteNumber("mainModeLifetimeMinutes", keyExchange.MainModeLifetimeMinutes);

@@ -182,6 +182,14 @@ public static class PolicyValidator
         {
             yield return $"{where}: {error}";
         }
+
+        if (policy.DefaultResponseAuthentication is not null)
+        {
+            foreach (var error in ValidateAuthenticationMethods(policy.DefaultResponseAuthentication, negotiates: true))
+            {
+                yield return $"{where} default response rule: {error}";
+            }
+        }
     }
 
     /// <summary>Problems with deleting the policy: it must not be assigned.</summary>
@@ -216,33 +224,9 @@ public static class PolicyValidator
         }
 
         var negotiates = action?.Kind == FilterActionKind.Negotiate;
-        if (negotiates && rule.AuthenticationMethods.Count == 0)
+        foreach (var error in ValidateAuthenticationMethods(rule.AuthenticationMethods, negotiates))
         {
-            yield return "a rule that negotiates security needs at least one authentication method (--auth kerberos|psk:KEY|cert:CA-NAME)";
-        }
-
-        foreach (var method in rule.AuthenticationMethods)
-        {
-            if (method is AuthenticationMethod.PreSharedKey psk && string.IsNullOrWhiteSpace(psk.Secret))
-            {
-                yield return "the pre-shared key is blank; you must not use a blank key";
-            }
-
-            if (method is AuthenticationMethod.Certificate certificate && string.IsNullOrWhiteSpace(certificate.CaName))
-            {
-                yield return "a certificate method needs the name of a certification authority (cert:CA-NAME)";
-            }
-        }
-
-        if (rule.AuthenticationMethods.Distinct().Count() != rule.AuthenticationMethods.Count)
-        {
-            yield return "an authentication method is listed twice";
-        }
-
-        var certificatePositions = rule.AuthenticationMethods.Select((m, i) => (m, i)).Where(x => x.m is AuthenticationMethod.Certificate).Select(x => x.i).ToList();
-        if (certificatePositions.Count > 1 && certificatePositions[^1] - certificatePositions[0] != certificatePositions.Count - 1)
-        {
-            yield return "certificate methods must be contiguous in the authentication list (IKE sends their CAs as one ordered list of certificate requests)";
+            yield return error;
         }
 
         if (rule.TunnelEndpoint is not null && action is not null && !negotiates)
@@ -259,6 +243,38 @@ public static class PolicyValidator
                     yield return $"filter {Number(i)} of filter list '{list.Name}' is one-way (not mirrored) and the action '{rule.FilterActionName}' negotiates security: one-way IPsec protection is not allowed; mirror the filter";
                 }
             }
+        }
+    }
+
+    private static IEnumerable<string> ValidateAuthenticationMethods(EquatableList<AuthenticationMethod> methods, bool negotiates)
+    {
+        if (negotiates && methods.Count == 0)
+        {
+            yield return "a rule that negotiates security needs at least one authentication method (--auth kerberos|psk:KEY|cert:CA-NAME)";
+        }
+
+        foreach (var method in methods)
+        {
+            if (method is AuthenticationMethod.PreSharedKey psk && string.IsNullOrWhiteSpace(psk.Secret))
+            {
+                yield return "the pre-shared key is blank; you must not use a blank key";
+            }
+
+            if (method is AuthenticationMethod.Certificate certificate && string.IsNullOrWhiteSpace(certificate.CaName))
+            {
+                yield return "a certificate method needs the name of a certification authority (cert:CA-NAME)";
+            }
+        }
+
+        if (methods.Distinct().Count() != methods.Count)
+        {
+            yield return "an authentication method is listed twice";
+        }
+
+        var certificatePositions = methods.Select((m, i) => (m, i)).Where(x => x.m is AuthenticationMethod.Certificate).Select(x => x.i).ToList();
+        if (certificatePositions.Count > 1 && certificatePositions[^1] - certificatePositions[0] != certificatePositions.Count - 1)
+        {
+            yield return "certificate methods must be contiguous in the authentication list (IKE sends their CAs as one ordered list of certificate requests)";
         }
     }
 

@@ -122,8 +122,12 @@ public class PolicyIkeMappingTests
 
         Assert.Equal(Encoding.UTF8.GetBytes("ABC123"), peer!.PreSharedKey.ToArray());
         var stranger = IPAddress.Parse("198.51.100.7");
-        Assert.NotNull(PolicyIkeMapping.FindPeer(applied, stranger)); // the default response rule answers with the policy's key
-        Assert.Null(PolicyIkeMapping.FindPeer(applied with { Policy = applied.Policy! with { DefaultResponseRule = false } }, stranger));
+        // The default response rule answers strangers with its own methods: Kerberos by default (not implemented yet:
+        // no answer), or the pre-shared key an administrator gave it; never a key borrowed from another rule.
+        Assert.Null(PolicyIkeMapping.FindPeer(applied, stranger));
+        var withKey = applied with { Policy = applied.Policy! with { DefaultResponseAuthentication = EquatableList.Of<AuthenticationMethod>(new AuthenticationMethod.PreSharedKey("XYZ789")) } };
+        Assert.Equal(Encoding.UTF8.GetBytes("XYZ789"), PolicyIkeMapping.FindPeer(withKey, stranger)!.PreSharedKey.ToArray());
+        Assert.Null(PolicyIkeMapping.FindPeer(withKey with { Policy = withKey.Policy! with { DefaultResponseRule = false } }, stranger));
         Assert.Equal(AcquireFor(applied, TestPolicies.HostB, TestPolicies.HostA).Binding, binding);
     }
 
