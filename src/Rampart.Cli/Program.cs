@@ -11,5 +11,6 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     RuleCommands.Create(),
     SaCommands.Create(),
     AgentCommands.Create(),
+    DemoCommand.Create(),
 };
 return CliRunner.Run(root, args);
