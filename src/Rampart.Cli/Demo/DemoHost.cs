@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Rampart.Core.Control;
 using Rampart.Store;
@@ -61,6 +62,22 @@ internal sealed partial class DemoHost(string label, string networkNamespace, st
         }
     }
 
+    /// <summary>Waits until the agent enforces <paramref name="policy"/> (null: none), so no demo packet passes before it.</summary>
+    public void WaitUntilEnforcing(string? policy, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (EnforcedPolicy() != policy)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new DemoFailureException($"host {Label}: the agent did not apply policy '{policy}'");
+            }
+
+            Thread.Sleep(100);
+        }
+    }
+
     /// <summary>Whether the agent still runs and the last lines it wrote, for a failure report.</summary>
     public string AgentLogTail(int lines) =>
         _agent is null ? "" : string.Join('\n', _agent.ReadLog().Split('\n').TakeLast(lines));
@@ -73,6 +90,14 @@ internal sealed partial class DemoHost(string label, string networkNamespace, st
         return result.Succeeded && match.Success
             ? new PingResult(true, double.Parse(match.Groups["ms"].Value, CultureInfo.InvariantCulture))
             : new PingResult(false, 0);
+    }
+
+    private string? EnforcedPolicy()
+    {
+        var response = AgentControl.Send(Home, "agent.status", null);
+        return response.Ok && response.Result is { } status
+            && status.TryGetProperty("policy", out var policy) && policy.ValueKind == JsonValueKind.Object
+            && policy.TryGetProperty("assignedPolicy", out var name) ? name.GetString() : null;
     }
 
     public void Dispose()

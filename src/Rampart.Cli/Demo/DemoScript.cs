@@ -49,6 +49,8 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         }
 
         Console.WriteLine($"  B: the same, with --dst {a.Address}");
+        a.WaitUntilEnforcing("Partner", cancel);
+        b.WaitUntilEnforcing("Partner", cancel);
         using var capture = lab.Own(new WireCapture(a, "partner"));
         var replies = PingPeer(a, b);
         capture.Stop();
@@ -78,6 +80,8 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         b.RampartOrFail("policy", "assign", "Secure Server");
         Console.WriteLine("  A$ rampart policy assign Client");
         Console.WriteLine("  B$ rampart policy assign \"Secure Server\"");
+        a.WaitUntilEnforcing(BuiltInPolicies.Client, cancel);
+        b.WaitUntilEnforcing(BuiltInPolicies.SecureServer, cancel);
 
         using var first = lab.Own(new WireCapture(a, "builtin-first"));
         var replies = PingPeer(a, b);
