@@ -108,6 +108,10 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         return true;
     }
 
+    /// <summary>Every ISAKMP SA, established or not, for the monitor.</summary>
+    public IReadOnlyList<MainModeSaInfo> MainModeSas() =>
+        [.. AllPhase1().Select(p => new MainModeSaInfo(p.Local, p.Remote, p.CookieI, p.CookieR, p.IsInitiator, p.State == Phase1State.Established, p.Chosen, p.UdpEncapsulation, p.Installed.Count, p.Created))];
+
     /// <summary>Drops all state (agent restart).</summary>
     public void Reset()
     {

@@ -1,0 +1,494 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Rampart.Agent.Policy;
+using Rampart.DataPath.Database;
+using Rampart.DataPath.Pipeline;
+using Rampart.Ike;
+using Rampart.Ike.V1;
+using IkeSelector = Rampart.Ike.TrafficSelector;
+
+namespace Rampart.Agent.Ike;
+
+/// <summary>Timing of the walkthrough's behaviour that is Rampart's choice.</summary>
+public sealed record IkeControllerOptions
+{
+    /// <summary>
+    /// Request Security: how long the peer may stay silent to IKE before traffic falls back to clear (a soft SA).
+    /// Windows 2000 waited about 3 seconds, long enough for a LAN peer's first reply and short enough for a user.
+    /// </summary>
+    public TimeSpan FallbackWait { get; init; } = TimeSpan.FromSeconds(3);
+
+    public IkeV1EngineOptions? Engine { get; init; }
+
+    /// <summary>The defaults, with the fallback wait overridden by <c>RAMPART_IKE_FALLBACK_MS</c> when set (tests shorten it).</summary>
+    public static IkeControllerOptions FromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("RAMPART_IKE_FALLBACK_MS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            ? new IkeControllerOptions { FallbackWait = TimeSpan.FromMilliseconds(milliseconds) }
+            : new IkeControllerOptions();
+}
+
+/// <summary>
+/// The agent's IKE logic, driven serially by the agent's IKE loop (or a test) with the current time: acquires
+/// become negotiations with the peer the applied policy names; the engine's actions become SAs in the data path,
+/// datagrams, audit records and trace lines; the walkthrough's fallback, one-minute block, idle delete, rekey,
+/// policy change and restart behaviour lives here. Not thread-safe.
+/// </summary>
+public sealed partial class IkeController : IDisposable
+{
+    private readonly IkeV1Engine _engine;
+    private readonly DataPathEngine _dataPath;
+    private readonly PolicyState _policy;
+    private readonly TimeProvider _time;
+    private readonly IkeControllerOptions _options;
+    private readonly Action<SendDatagram> _send;
+    private readonly Action<IkeAuditRecord> _audit;
+    private readonly ILogger _logger;
+    private readonly List<IkeAction> _actions = [];
+    private readonly Dictionary<OutboundSaKey, PendingNegotiation> _pending = [];
+    private readonly Dictionary<IPAddress, DateTimeOffset> _lastHeard = [];
+    private readonly Dictionary<uint, InstalledPair> _pairs = [];
+    private readonly Dictionary<uint, uint> _inboundByOutbound = [];
+    private DateTimeOffset? _engineDue;
+    private long _softAssociations;
+    private long _keyAdditions;
+    private long _keyDeletions;
+    private long _rekeys;
+    private long _negotiationFailures;
+
+    public IkeController(DataPathEngine dataPath, PolicyState policy, TimeProvider time, IkeControllerOptions options, Action<SendDatagram> send, Action<IkeAuditRecord> audit, ILogger logger)
+    {
+        _dataPath = dataPath;
+        _policy = policy;
+        _time = time;
+        _options = options;
+        _send = send;
+        _audit = audit;
+        _logger = logger;
+        var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
+        _engine = new IkeV1Engine(new IkeV1EngineOptions
+        {
+            FindPeer = remote => PolicyIkeMapping.FindPeer(_policy.Current, remote),
+            FindQuickMode = (_, selector) => PolicyIkeMapping.FindQuickMode(_policy.Current, selector),
+            RetransmitInitial = engineOptions.RetransmitInitial,
+            MaxRetransmits = engineOptions.MaxRetransmits,
+            HalfOpenTimeout = engineOptions.HalfOpenTimeout,
+            MaxHalfOpen = engineOptions.MaxHalfOpen,
+            MaxHalfOpenPerSource = engineOptions.MaxHalfOpenPerSource,
+            CompletedExchangeLinger = engineOptions.CompletedExchangeLinger,
+        });
+    }
+
+    /// <summary>When <see cref="OnTimer"/> must run next (engine retransmits and lifetimes, fallback waits); null = nothing due.</summary>
+    public DateTimeOffset? NextDue
+    {
+        get
+        {
+            var next = _engineDue;
+            foreach (var pending in _pending.Values)
+            {
+                if (pending.FallbackAt is { } at && (next is null || at < next))
+                {
+                    next = at;
+                }
+            }
+
+            return next;
+        }
+    }
+
+    /// <summary>SA pairs this controller installed, by inbound SPI.</summary>
+    public int InstalledPairs => _pairs.Count;
+
+    public IkeStatistics Statistics() => new(
+        _engine.Counters.MainModes,
+        _engine.Counters.QuickModes,
+        _softAssociations,
+        _engine.Counters.AuthenticationFailures,
+        _negotiationFailures,
+        _pending.Count,
+        _keyAdditions,
+        _keyDeletions,
+        _rekeys,
+        _engine.Counters.Malformed,
+        _engine.Counters.Retransmits);
+
+    public IkeStatus Status()
+    {
+        var now = _time.GetUtcNow();
+        return new IkeStatus(Statistics(), [.. _engine.MainModeSas().Select(sa => MainModeSaRow.From(sa, now))]);
+    }
+
+    /// <summary>A packet matched a Negotiate filter and has no SA: negotiate, or fail at once when the policy cannot say how.</summary>
+    public void OnAcquire(Acquire acquire)
+    {
+        ArgumentNullException.ThrowIfNull(acquire);
+        var now = _time.GetUtcNow();
+        if (_pending.ContainsKey(acquire.Binding))
+        {
+            return;
+        }
+
+        if (!PolicyIkeMapping.TryMapAcquire(_policy.Current, acquire, out var negotiation, out var failure))
+        {
+            _negotiationFailures++;
+            _dataPath.MarkNegotiationFailed(acquire.Binding);
+            _audit(IkeAuditRecords.Failure(acquire.PeerAddress, null, failure, null, peerAnswered: false));
+            LogAcquireFailed(_logger, acquire.PeerAddress, failure);
+            return;
+        }
+
+        var fallbackAt = acquire.Rule.AllowFallbackToClear ? now + _options.FallbackWait : (DateTimeOffset?)null;
+        _pending[acquire.Binding] = new PendingNegotiation(acquire.Binding, negotiation!, now, fallbackAt, acquire.Rule.AllowFallbackToClear);
+        LogAcquire(_logger, acquire.Binding, acquire.PeerAddress, negotiation!.Selector);
+        _engine.Acquire(negotiation.Peer, negotiation.Local, negotiation.Selector, negotiation.QuickMode, now, _actions);
+        Execute(now);
+    }
+
+    /// <summary>An IKE message arrived (<paramref name="message"/> starts at the ISAKMP header).</summary>
+    public void OnDatagram(ReadOnlySpan<byte> message, IPEndPoint local, IPEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(remote);
+        var now = _time.GetUtcNow();
+        _lastHeard[remote.Address] = now;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var summary = IkeMessageSummary.Describe(message);
+            LogReceived(_logger, remote, local, summary);
+        }
+
+        if (local.Port == IkeTransport.NatTraversalPort || remote.Port == IkeTransport.NatTraversalPort)
+        {
+            // The engine reads port 4500 datagrams with their non-ESP marker, which the transport removed.
+            var framed = new byte[message.Length + 4];
+            message.CopyTo(framed.AsSpan(4));
+            _engine.ProcessDatagram(framed, local, remote, now, _actions);
+        }
+        else
+        {
+            _engine.ProcessDatagram(message, local, remote, now, _actions);
+        }
+
+        Execute(now);
+    }
+
+    /// <summary>Runs the engine's due work and the fallback checks.</summary>
+    public void OnTimer()
+    {
+        var now = _time.GetUtcNow();
+        if (_engineDue is { } due && due <= now)
+        {
+            _engineDue = null;
+            _engine.OnTimer(now, _actions);
+            Execute(now);
+        }
+
+        foreach (var pending in _pending.Values.Where(p => p.FallbackAt <= now).ToList())
+        {
+            pending.FallbackAt = null;
+            var heard = _lastHeard.TryGetValue(pending.Negotiation.Peer.RemoteAddress, out var at) && at >= pending.Started;
+            if (!heard && !_dataPath.Database.TryGetOutbound(pending.Binding, out _))
+            {
+                GoSoft(pending, now);
+            }
+        }
+    }
+
+    /// <summary>An SA reached a lifetime limit or idled: rekey an initiated pair in use, delete idle or expired ones (telling the peer).</summary>
+    public void OnLifetime(SaLifetimeEvent lifetime)
+    {
+        var now = _time.GetUtcNow();
+        var spec = lifetime.Sa.Spec;
+        var inboundSpi = spec.Direction == Core.SecurityAssociations.SaDirection.Inbound ? spec.Spi : _inboundByOutbound.GetValueOrDefault(spec.Spi);
+        if (!_pairs.TryGetValue(inboundSpi, out var pair))
+        {
+            return;
+        }
+
+        switch (lifetime.Kind)
+        {
+            case SaLifetimeEventKind.SoftExpired or SaLifetimeEventKind.SequenceExhausted:
+                if (spec.Direction == Core.SecurityAssociations.SaDirection.Outbound && pair is { Rekey: { } negotiation, Binding: { } binding }
+                    && !_pending.ContainsKey(binding) && IsCurrentOutbound(pair))
+                {
+                    _rekeys++;
+                    _pending[binding] = new PendingNegotiation(binding, negotiation, now, null, false);
+                    LogRekey(_logger, spec.Spi, pair.Peer);
+                    _engine.Acquire(negotiation.Peer, negotiation.Local, negotiation.Selector, negotiation.QuickMode, now, _actions);
+                    Execute(now);
+                }
+
+                break;
+            case SaLifetimeEventKind.Idle or SaLifetimeEventKind.HardExpired:
+                if (spec.Direction == Core.SecurityAssociations.SaDirection.Outbound && !IsCurrentOutbound(pair))
+                {
+                    break;
+                }
+
+                LogDeleting(_logger, inboundSpi, pair.Peer, lifetime.Kind);
+                DeletePair(pair, now);
+                break;
+        }
+    }
+
+    /// <summary>The policy changed: SAs no rule of the new policy would negotiate are deleted (the peer told); stale negotiations are forgotten.</summary>
+    public void OnPolicyChanged(AppliedPolicy applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        var now = _time.GetUtcNow();
+        _pending.Clear();
+        foreach (var pair in _pairs.Values.ToList())
+        {
+            var keep = pair.Binding is { } binding
+                ? pair.PolicyName == applied.Compiled.PolicyName && PolicyIkeMapping.BindingFor(applied, pair.Selector) == binding
+                : PolicyIkeMapping.FindQuickMode(applied, pair.Selector) is not null;
+            if (!keep)
+            {
+                LogDeleting(_logger, pair.InboundSpi, pair.Peer, null);
+                DeletePair(pair, now);
+            }
+        }
+    }
+
+    /// <summary><c>rampart agent restart</c>: all IKE state is forgotten (the data path was reset just before).</summary>
+    public void OnRestart()
+    {
+        _engine.Reset();
+        _pending.Clear();
+        _lastHeard.Clear();
+        _pairs.Clear();
+        _inboundByOutbound.Clear();
+        _engineDue = null;
+        LogRestart(_logger);
+    }
+
+    public void Dispose() => _engine.Dispose();
+
+    private void DeletePair(InstalledPair pair, DateTimeOffset now)
+    {
+        // The engine sends the delete and answers with DeleteIpsecSa; an SA it no longer knows (its ISAKMP SA is gone) is removed here.
+        _engine.DeleteIpsecSa(pair.InboundSpi, now, _actions);
+        Execute(now);
+        if (_pairs.ContainsKey(pair.InboundSpi))
+        {
+            Remove(pair);
+        }
+    }
+
+    private void GoSoft(PendingNegotiation pending, DateTimeOffset now)
+    {
+        if (pending.Soft)
+        {
+            return;
+        }
+
+        pending.Soft = true;
+        _softAssociations++;
+        _dataPath.MarkSoft(pending.Binding);
+        var peer = pending.Negotiation.Peer.RemoteAddress;
+        LogSoft(_logger, peer, pending.Binding);
+        _audit(IkeAuditRecords.Soft(peer, pending.Negotiation.Selector, now - pending.Started));
+    }
+
+    private void Execute(DateTimeOffset now)
+    {
+        // Handlers may call the engine again (which appends to the same list), so take the batch first.
+        while (_actions.Count > 0)
+        {
+            var batch = _actions.ToArray();
+            _actions.Clear();
+            foreach (var action in batch)
+            {
+                Execute(action, now);
+            }
+        }
+    }
+
+    private void Execute(IkeAction action, DateTimeOffset now)
+    {
+        switch (action)
+        {
+            case SendDatagram send:
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    var marker = send.Remote.Port == IkeTransport.NatTraversalPort || send.Local.Port == IkeTransport.NatTraversalPort ? 4 : 0;
+                    var summary = IkeMessageSummary.Describe(send.Datagram.AsSpan(marker));
+                    LogSent(_logger, send.Remote, send.Local, summary);
+                }
+
+                _send(send);
+                break;
+            case ArmTimer arm:
+                _engineDue = arm.Due;
+                break;
+            case InstallIpsecSa install:
+                Install(install.Inbound, install.Outbound);
+                break;
+            case DeleteIpsecSa delete:
+                if (_pairs.TryGetValue(delete.InboundSpi, out var pair))
+                {
+                    Remove(pair);
+                }
+
+                break;
+            case IkeAuditEvent audit:
+                OnAudit(audit, now);
+                break;
+            case IkeLogEvent log:
+                LogEngine(_logger, log.EventId, log.Message);
+                break;
+        }
+    }
+
+    private void Install(IpsecSaSpec inbound, IpsecSaSpec outbound)
+    {
+        var applied = _policy.Current;
+        var peer = outbound.Destination.Address;
+        var pending = _pending.Values.FirstOrDefault(p => p.Negotiation.Peer.RemoteAddress.Equals(peer) && p.Negotiation.Selector == outbound.Selector);
+        var binding = pending?.Binding ?? PolicyIkeMapping.BindingFor(applied, outbound.Selector);
+        var inboundSpec = IkeSaMapping.ToSpec(inbound, inbound: true);
+        var outboundSpec = IkeSaMapping.ToSpec(outbound, inbound: false);
+
+        // Inbound first, so the peer's answer to the first released packet finds its SA.
+        bool installed;
+        if (binding is { } key)
+        {
+            installed = _dataPath.InstallInbound(key, inboundSpec, out _);
+            if (installed)
+            {
+                _dataPath.InstallOutbound(key, outboundSpec, out _);
+            }
+        }
+        else
+        {
+            var selector = PolicyIkeMapping.ToDataPathSelector(outbound.Selector);
+            installed = _dataPath.InstallInbound(selector, inboundSpec, out _);
+            if (installed)
+            {
+                _dataPath.InstallOutbound(selector, outboundSpec, out _);
+            }
+        }
+
+        if (pending is not null)
+        {
+            _pending.Remove(pending.Binding);
+        }
+
+        if (!installed)
+        {
+            LogInstallFailed(_logger, inbound.Spi);
+            return;
+        }
+
+        _keyAdditions += 2;
+        var pair = new InstalledPair(inbound.Spi, outbound.Spi, peer, binding, outbound.Selector, applied.Compiled.PolicyName, pending?.Negotiation);
+        _pairs[inbound.Spi] = pair;
+        _inboundByOutbound[outbound.Spi] = inbound.Spi;
+        LogInstalled(_logger, inbound, outbound, binding);
+        _audit(IkeAuditRecords.QuickModeEstablished(inbound, outbound));
+    }
+
+    private void Remove(InstalledPair pair)
+    {
+        _pairs.Remove(pair.InboundSpi);
+        _inboundByOutbound.Remove(pair.OutboundSpi);
+        _dataPath.RemoveInbound(pair.InboundSpi);
+        _keyDeletions++;
+        if (!IsCurrentOutbound(pair))
+        {
+            return;
+        }
+
+        _keyDeletions++;
+        if (pair.Binding is { } binding)
+        {
+            _dataPath.RemoveOutbound(binding);
+        }
+        else
+        {
+            _dataPath.RemoveOutbound(PolicyIkeMapping.ToDataPathSelector(pair.Selector));
+        }
+    }
+
+    /// <summary>False once a rekey replaced the pair's outbound SA (the old inbound SA lives on until it expires).</summary>
+    private bool IsCurrentOutbound(InstalledPair pair) => pair.Binding is { } binding
+        ? _dataPath.Database.TryGetOutbound(binding, out var sa) && sa.Spec.Spi == pair.OutboundSpi
+        : _dataPath.Database.OutboundSnapshot().Any(entry => entry.Value.Spec.Spi == pair.OutboundSpi);
+
+    private void OnAudit(IkeAuditEvent audit, DateTimeOffset now)
+    {
+        if (audit.Kind == IkeAuditKind.NegotiationFailed)
+        {
+            foreach (var pending in _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(audit.Peer) && (audit.Selector is null || p.Negotiation.Selector == audit.Selector)).ToList())
+            {
+                _pending.Remove(pending.Binding);
+                if (pending.AllowFallback && !audit.PeerAnswered)
+                {
+                    GoSoft(pending, now);
+                }
+                else
+                {
+                    // The peer answered (or fallback is not allowed): block the traffic for a minute, then retry.
+                    _negotiationFailures++;
+                    _dataPath.MarkNegotiationFailed(pending.Binding);
+                }
+            }
+        }
+
+        if (IkeAuditRecords.FromEngine(audit) is { } record && audit.Kind != IkeAuditKind.QuickModeEstablished)
+        {
+            _audit(record);
+        }
+    }
+
+    private sealed class PendingNegotiation(OutboundSaKey binding, IkeNegotiation negotiation, DateTimeOffset started, DateTimeOffset? fallbackAt, bool allowFallback)
+    {
+        public OutboundSaKey Binding { get; } = binding;
+
+        public IkeNegotiation Negotiation { get; } = negotiation;
+
+        public DateTimeOffset Started { get; } = started;
+
+        public DateTimeOffset? FallbackAt { get; set; } = fallbackAt;
+
+        public bool AllowFallback { get; } = allowFallback;
+
+        public bool Soft { get; set; }
+    }
+
+    /// <summary>An installed SA pair; <c>Rekey</c> is what to negotiate again near its lifetime (initiated pairs only: the initiator rekeys).</summary>
+    private sealed record InstalledPair(uint InboundSpi, uint OutboundSpi, IPAddress Peer, OutboundSaKey? Binding, IkeSelector Selector, string PolicyName, IkeNegotiation? Rekey);
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Debug, Message = "Acquire for {Binding}: negotiating with {Peer}, proxy identities {Selector}")]
+    private static partial void LogAcquire(ILogger logger, OutboundSaKey binding, IPAddress peer, IkeSelector selector);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Cannot negotiate with {Peer}: {Reason}")]
+    private static partial void LogAcquireFailed(ILogger logger, IPAddress peer, string reason);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Debug, Message = "RECV from {Remote} on {Local}: {Message}")]
+    private static partial void LogReceived(ILogger logger, IPEndPoint remote, IPEndPoint local, string message);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Debug, Message = "SEND to {Remote} from {Local}: {Message}")]
+    private static partial void LogSent(ILogger logger, IPEndPoint remote, IPEndPoint local, string message);
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "SA pair installed for {Binding}: in {Inbound}, out {Outbound}")]
+    private static partial void LogInstalled(ILogger logger, IpsecSaSpec inbound, IpsecSaSpec outbound, OutboundSaKey? binding);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Inbound SPI {Spi} is taken; the negotiated SA pair was not installed")]
+    private static partial void LogInstallFailed(ILogger logger, uint spi);
+
+    [LoggerMessage(EventId = 506, Level = LogLevel.Information, Message = "{Peer} did not answer IKE: soft association for {Binding}, traffic flows unsecured")]
+    private static partial void LogSoft(ILogger logger, IPAddress peer, OutboundSaKey binding);
+
+    [LoggerMessage(EventId = 507, Level = LogLevel.Debug, Message = "Rekeying outbound SPI {Spi} with {Peer}")]
+    private static partial void LogRekey(ILogger logger, uint spi, IPAddress peer);
+
+    [LoggerMessage(EventId = 508, Level = LogLevel.Debug, Message = "Deleting SA pair (inbound SPI {Spi}) with {Peer}: {Reason} (none = policy change)")]
+    private static partial void LogDeleting(ILogger logger, uint spi, IPAddress peer, SaLifetimeEventKind? reason);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Information, Message = "Agent restart: all IKE state cleared")]
+    private static partial void LogRestart(ILogger logger);
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Debug, Message = "engine {EngineEvent}: {Message}")]
+    private static partial void LogEngine(ILogger logger, int engineEvent, string message);
+}

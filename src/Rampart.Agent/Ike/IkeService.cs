@@ -1,0 +1,214 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rampart.Agent.Auditing;
+using Rampart.Agent.Control;
+using Rampart.Agent.DataPath;
+using Rampart.Agent.Policy;
+using Rampart.DataPath.Database;
+using Rampart.DataPath.Pipeline;
+using Rampart.Ike;
+
+namespace Rampart.Agent.Ike;
+
+/// <summary>
+/// The agent's IKE loop: IKE datagrams, data path acquires and SA lifetime events, policy changes, restarts, status
+/// requests and one timer are funnelled into a single channel and handed to the <see cref="IkeController"/> one at a
+/// time, so the sans-I/O engine is driven serially. Registers <c>ike.status</c>.
+/// </summary>
+public sealed partial class IkeService : BackgroundService
+{
+    private readonly IkeTransport _transport;
+    private readonly DataPathEngine _dataPath;
+    private readonly DataPathService _dataPathService;
+    private readonly PolicyState _policy;
+    private readonly AuditLog _auditLog;
+    private readonly ControlDispatcher _dispatcher;
+    private readonly AgentLifecycle _lifecycle;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IkeController _controller;
+    private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly ITimer _timer;
+
+    public IkeService(
+        IkeTransport transport,
+        DataPathEngine dataPath,
+        DataPathService dataPathService,
+        PolicyState policy,
+        AuditLog auditLog,
+        ControlDispatcher dispatcher,
+        AgentLifecycle lifecycle,
+        TimeProvider time,
+        IkeControllerOptions options,
+        ILoggerFactory loggers)
+    {
+        _transport = transport;
+        _dataPath = dataPath;
+        _dataPathService = dataPathService;
+        _policy = policy;
+        _auditLog = auditLog;
+        _dispatcher = dispatcher;
+        _lifecycle = lifecycle;
+        _time = time;
+
+        // The "Rampart.Ike" category goes to the IKE trace (the walkthrough's Oakley.log).
+        _logger = loggers.CreateLogger("Rampart.Ike.Agent");
+        _controller = new IkeController(dataPath, policy, time, options, Send, Audit, _logger);
+        _timer = time.CreateTimer(_ => _work.Writer.TryWrite(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _dispatcher.Register("ike.status", async cancellationToken =>
+        {
+            var request = new StatusWork(new TaskCompletionSource<IkeStatus>(TaskCreationOptions.RunContinuationsAsynchronously));
+            await _work.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            return await request.Reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        });
+        _lifecycle.OnRestart(() => _work.Writer.TryWrite(new RestartWork()));
+        _policy.Changed += OnPolicyChanged;
+        try
+        {
+            var pumps = new[]
+            {
+                PumpAsync(_transport.Received, d => new DatagramWork(d), stoppingToken),
+                PumpAsync(_dataPath.Acquires, a => new AcquireWork(a), stoppingToken),
+                PumpAsync(_dataPathService.LifetimeEvents, e => new LifetimeWork(e), stoppingToken),
+            };
+            await RunLoopAsync(stoppingToken).ConfigureAwait(false);
+            await Task.WhenAll(pumps).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _policy.Changed -= OnPolicyChanged;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _timer.Dispose();
+        _controller.Dispose();
+        base.Dispose();
+    }
+
+    private async Task RunLoopAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                Handle(work);
+                _controller.OnTimer();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One bad event must not stop IKE for every other peer.
+                LogWorkFailed(_logger, work.GetType().Name, e);
+            }
+
+            Reschedule();
+        }
+    }
+
+    private void Handle(Work work)
+    {
+        switch (work)
+        {
+            case DatagramWork datagram:
+                _controller.OnDatagram(datagram.Datagram.Message.Span, datagram.Datagram.Local, datagram.Datagram.Remote);
+                break;
+            case AcquireWork acquire:
+                _controller.OnAcquire(acquire.Acquire);
+                break;
+            case LifetimeWork lifetime:
+                _controller.OnLifetime(lifetime.Event);
+                break;
+            case PolicyWork policy:
+                _controller.OnPolicyChanged(policy.Applied);
+                break;
+            case RestartWork:
+                _controller.OnRestart();
+                break;
+            case StatusWork status:
+                status.Reply.TrySetResult(_controller.Status());
+                break;
+        }
+    }
+
+    private void Reschedule()
+    {
+        if (_controller.NextDue is not { } due)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var delay = due - _time.GetUtcNow();
+        _timer.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task PumpAsync<T>(ChannelReader<T> source, Func<T, Work> wrap, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var item in source.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await _work.Writer.WriteAsync(wrap(item), stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void OnPolicyChanged(AppliedPolicy applied) => _work.Writer.TryWrite(new PolicyWork(applied));
+
+    private void Send(SendDatagram send)
+    {
+        var natTraversal = send.Local.Port == IkeTransport.NatTraversalPort || send.Remote.Port == IkeTransport.NatTraversalPort;
+
+        // The engine frames port 4500 messages with the non-ESP marker; the transport adds its own.
+        var message = natTraversal ? send.Datagram.AsMemory(4) : send.Datagram;
+        _ = SendAsync(message, send, natTraversal);
+    }
+
+    private async Task SendAsync(ReadOnlyMemory<byte> message, SendDatagram send, bool natTraversal)
+    {
+        try
+        {
+            await _transport.SendAsync(message, send.Remote, natTraversal).ConfigureAwait(false);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            LogSendFailed(_logger, send.Remote, e.SocketErrorCode);
+        }
+    }
+
+    private void Audit(IkeAuditRecord record) => _auditLog.Write(record.EventId, record.Success, record.Summary, record.Fields);
+
+    [LoggerMessage(EventId = 520, Level = LogLevel.Error, Message = "IKE loop: handling {Work} failed")]
+    private static partial void LogWorkFailed(ILogger logger, string work, Exception exception);
+
+    [LoggerMessage(EventId = 521, Level = LogLevel.Debug, Message = "Sending to {Remote} failed: {Error}")]
+    private static partial void LogSendFailed(ILogger logger, System.Net.IPEndPoint remote, System.Net.Sockets.SocketError error);
+
+    private abstract record Work;
+
+    private sealed record DatagramWork(IkeDatagram Datagram) : Work;
+
+    private sealed record AcquireWork(Acquire Acquire) : Work;
+
+    private sealed record LifetimeWork(SaLifetimeEvent Event) : Work;
+
+    private sealed record PolicyWork(AppliedPolicy Applied) : Work;
+
+    private sealed record RestartWork : Work;
+
+    private sealed record TimerWork : Work;
+
+    private sealed record StatusWork(TaskCompletionSource<IkeStatus> Reply) : Work;
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Rampart.Core.Algorithms;
+using Rampart.Ike.V1;
+
+namespace Rampart.Agent.Ike;
+
+/// <summary>IKE statistics for the monitor (the walkthrough's IP Security Monitor counters), cumulative since the agent started.</summary>
+public sealed record IkeStatistics(
+    long MainModes,
+    long QuickModes,
+    long SoftAssociations,
+    long AuthenticationFailures,
+    long NegotiationFailures,
+    long PendingKeyOperations,
+    long KeyAdditions,
+    long KeyDeletions,
+    long Rekeys,
+    long MalformedMessages,
+    long Retransmits);
+
+/// <summary>The answer to <c>ike.status</c>: statistics and the main mode SAs.</summary>
+public sealed record IkeStatus(IkeStatistics Statistics, IReadOnlyList<MainModeSaRow> MainModes);
+
+/// <summary>One main mode (ISAKMP) SA as the monitor lists it; cookies in hex, algorithms as cipher/hash/group.</summary>
+public sealed record MainModeSaRow(
+    string Local,
+    string Peer,
+    string InitiatorCookie,
+    string ResponderCookie,
+    string Role,
+    string State,
+    string? Algorithms,
+    bool NatTraversal,
+    int QuickModeSaPairs,
+    double AgeSeconds)
+{
+    public static MainModeSaRow From(MainModeSaInfo sa, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(sa);
+        return new MainModeSaRow(
+            sa.Local.ToString(),
+            sa.Remote.ToString(),
+            sa.InitiatorCookie.ToString("x16", CultureInfo.InvariantCulture),
+            sa.ResponderCookie.ToString("x16", CultureInfo.InvariantCulture),
+            sa.IsInitiator ? "initiator" : "responder",
+            sa.Established ? "established" : "negotiating",
+            sa.Algorithms is { } a ? $"{AlgorithmCatalog.Name(a.Cipher)}/{AlgorithmCatalog.Name(a.Hash)}/{AlgorithmCatalog.Name(a.Group)}" : null,
+            sa.UdpEncapsulation,
+            sa.IpsecSaPairs,
+            Math.Round((now - sa.Created).TotalSeconds, 1));
+    }
+}

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace Rampart.Ike.V1;
+
+/// <summary>One ISAKMP SA for the monitor: peer, cookies, state, negotiated algorithms (null until chosen) and creation time.</summary>
+public sealed record MainModeSaInfo(
+    IPEndPoint Local,
+    IPEndPoint Remote,
+    ulong InitiatorCookie,
+    ulong ResponderCookie,
+    bool IsInitiator,
+    bool Established,
+    IkeProposal? Algorithms,
+    bool UdpEncapsulation,
+    int IpsecSaPairs,
+    DateTimeOffset Created);
