@@ -12,6 +12,9 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
 {
     public const string PreSharedKey = "ABC123";
     private const int MaximumPings = 10;
+    private const double HeldMilliseconds = 100;
+    private const string KeyCarrierList = "Pre-shared key for the default response";
+    private const string UnusedAddress = "203.0.113.99";
     private const int RepliesWanted = 4;
     private static readonly TimeSpan AgentStartTimeout = TimeSpan.FromSeconds(60);
 
@@ -71,13 +74,21 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     private bool BuiltInPhase(DemoHost a, DemoHost b)
     {
         Heading("2. Built-in policies: Client (Respond Only) on A, Secure Server (Require Security) on B");
-        Console.WriteLine($"  (their rules authenticate with Kerberos; the demo uses the pre-shared key {PreSharedKey} instead)");
+        Console.WriteLine($"  (built-ins authenticate with Kerberos; until it exists the demo uses the pre-shared key {PreSharedKey})");
+        Console.WriteLine($"  B$ rampart rule delete \"Secure Server\" 1; rampart rule add \"Secure Server\" --filterlist \"All IP Traffic\" --action \"Require Security\" --auth psk:{PreSharedKey}");
         a.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("rule", "delete", BuiltInPolicies.SecureServer, "1");
         b.RampartOrFail("rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:" + PreSharedKey);
+        // The default response rule answers with the first pre-shared key among the policy's rules; Client has no
+        // rule, so a Permit rule for an address nobody uses carries the key until Kerberos exists.
+        a.RampartOrFail("filterlist", "create", KeyCarrierList);
+        a.RampartOrFail("filter", "add", KeyCarrierList, "--src", "me", "--dst", UnusedAddress);
+        a.RampartOrFail("rule", "add", BuiltInPolicies.Client, "--filterlist", KeyCarrierList, "--action", BuiltInPolicies.Permit, "--auth", "psk:" + PreSharedKey);
         a.RampartOrFail("policy", "assign", "Client");
         b.RampartOrFail("policy", "assign", "Secure Server");
+        Console.WriteLine($"  A$ rampart rule add Client --filterlist \"{KeyCarrierList}\" --action Permit --auth psk:{PreSharedKey}");
+        Console.WriteLine("     (the default response rule answers with the first pre-shared key among the rules)");
         Console.WriteLine("  A$ rampart policy assign Client");
         Console.WriteLine("  B$ rampart policy assign \"Secure Server\"");
         a.WaitUntilEnforcing(BuiltInPolicies.Client, cancel);
@@ -136,7 +147,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
             if (!quiet)
             {
                 Console.WriteLine(ping.Answered
-                    ? string.Create(CultureInfo.InvariantCulture, $"    Reply from {to.Address}: time={ping.Milliseconds:0.0} ms")
+                    ? string.Create(CultureInfo.InvariantCulture, $"    Reply from {to.Address}: time={ping.Milliseconds:0.0} ms{(ping.Milliseconds > HeldMilliseconds ? "  (held while IKE negotiated)" : "")}")
                     : "    Negotiating IP Security.");
             }
         }
@@ -179,8 +190,10 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
 
         var record = records[0];
         var lines = new List<string> { $"{record.GetProperty("time").GetDateTimeOffset():u}  {record.GetProperty("summary").GetString()}" };
-        lines.AddRange(record.GetProperty("fields").EnumerateArray().Select(field =>
-            $"  {field.GetProperty("name").GetString()}: {field.GetProperty("value").GetString()}"));
+        lines.AddRange(record.GetProperty("fields").EnumerateArray()
+            .Select(field => (Name: field.GetProperty("name").GetString(), Value: field.GetProperty("value").GetString()))
+            .Where(field => field.Value is not ("0" or "None" or "255.255.255.255"))
+            .Select(field => $"  {field.Name}: {field.Value}"));
         Indent(string.Join('\n', lines));
     }
 
