@@ -220,11 +220,7 @@ public sealed partial class IkeController : IDisposable
 
                 break;
             case SaLifetimeEventKind.Idle or SaLifetimeEventKind.HardExpired:
-                if (spec.Direction == Core.SecurityAssociations.SaDirection.Outbound && !IsCurrentOutbound(pair))
-                {
-                    break;
-                }
-
+                // Either half idle or expired ends the pair; a rekey's newer outbound SA is left alone (Remove checks).
                 LogDeleting(_logger, inboundSpi, pair.Peer, lifetime.Kind);
                 DeletePair(pair, now);
                 break;

@@ -6,8 +6,8 @@ using Rampart.Core.Policy;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using IkeSelector = Rampart.Ike.TrafficSelector;
 using DataPathSelector = Rampart.DataPath.Pipeline.TrafficSelector;
+using IkeSelector = Rampart.Ike.TrafficSelector;
 using PolicyProtocol = Rampart.Core.Policy.IpsecProtocol;
 
 namespace Rampart.Agent.Ike;

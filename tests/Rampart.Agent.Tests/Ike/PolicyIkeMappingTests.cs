@@ -1,0 +1,149 @@
+using System.Net;
+using System.Text;
+using Rampart.Agent.Ike;
+using Rampart.Agent.Policy;
+using Rampart.Core.Algorithms;
+using Rampart.Core.Filtering;
+using Rampart.Core.Policy;
+using Rampart.DataPath.Pipeline;
+using Rampart.Ike;
+using IkeSelector = Rampart.Ike.TrafficSelector;
+
+namespace Rampart.Agent.Tests.Ike;
+
+public class PolicyIkeMappingTests
+{
+    [Fact]
+    public void Partner_Acquire_MapsPskMainModeMethodsAndMediumToAh()
+    {
+        var applied = TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB);
+
+        Assert.True(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB), out var negotiation, out var failure), failure);
+
+        Assert.Equal(TestPolicies.HostB, negotiation!.Peer.RemoteAddress);
+        Assert.Equal("ABC123"u8.ToArray(), negotiation.Peer.PreSharedKey.ToArray());
+        Assert.Equal(
+            [new IkeProposal(CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromMinutes(480)), new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromMinutes(480))],
+            negotiation.Peer.IkeProposals);
+        var method = Assert.Single(negotiation.QuickMode.Proposals);
+        Assert.Equal(new IpsecProposal(Rampart.Ike.IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, PolicyDefaults.QuickModeLifetimeKilobytes), method);
+        Assert.Equal(DhGroup.None, negotiation.QuickMode.PfsGroup);
+        Assert.Equal(IpsecMode.Transport, negotiation.QuickMode.Mode);
+        Assert.Equal(new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB)), negotiation.Selector);
+        Assert.Equal(new IPEndPoint(TestPolicies.HostA, 500), negotiation.Local);
+        Assert.DoesNotContain("ABC123", negotiation.Peer.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SessionKeyPfs_UsesTheFirstMainModeGroup_AndHighKeepsItsOrder()
+    {
+        var applied = TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, method: "high", pfs: true);
+
+        Assert.True(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB), out var negotiation, out _));
+
+        Assert.Equal(DhGroup.Ecp256, negotiation!.QuickMode.PfsGroup);
+        Assert.Equal([CipherAlgorithm.AesGcm128, CipherAlgorithm.AesCbc128], negotiation.QuickMode.Proposals.Select(p => p.Cipher));
+        Assert.All(negotiation.QuickMode.Proposals, p => Assert.Equal(Rampart.Ike.IpsecProtocol.Esp, p.Protocol));
+    }
+
+    [Fact]
+    public void TunnelRule_NegotiatesTunnelModeWithThePeerEndpoint()
+    {
+        var endpoint = IPAddress.Parse("203.0.113.9");
+        var applied = TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, tunnel: endpoint);
+
+        Assert.True(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB, peer: endpoint), out var negotiation, out _));
+
+        Assert.Equal(IpsecMode.Tunnel, negotiation!.QuickMode.Mode);
+        Assert.Equal(endpoint, negotiation.Peer.RemoteAddress);
+        Assert.Equal(new OutboundSaKeyExpectation(0, endpoint), OutboundSaKeyExpectation.Of(PolicyIkeMapping.BindingFor(applied, negotiation.Selector)));
+        Assert.Same(negotiation.Peer.GetType(), PolicyIkeMapping.FindPeer(applied, endpoint)!.GetType());
+    }
+
+    [Fact]
+    public void ServerWithPsk_AnswersAnyPeer_WithHighThenMedium()
+    {
+        var applied = TestPolicies.BuiltIn(BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123");
+        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
+
+        var peer = PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB);
+        var quickMode = PolicyIkeMapping.FindQuickMode(applied, selector);
+
+        Assert.Equal("ABC123"u8.ToArray(), peer!.PreSharedKey.ToArray());
+        Assert.Equal(3, quickMode!.Proposals.Count);
+        Assert.Equal(Rampart.Ike.IpsecProtocol.Ah, quickMode.Proposals[2].Protocol);
+        var binding = PolicyIkeMapping.BindingFor(applied, selector);
+        Assert.NotNull(binding);
+        Assert.Equal(0, binding!.Value.RuleIndex);
+    }
+
+    [Fact]
+    public void SecureServerWithKerberos_FailsClearly_BecauseOnlyPresharedKeysExist()
+    {
+        var applied = TestPolicies.BuiltIn(BuiltInPolicies.SecureServer, TestPolicies.HostA);
+
+        Assert.False(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB), out _, out var failure));
+
+        Assert.Contains("kerberos is not implemented", failure, StringComparison.Ordinal);
+        Assert.Null(PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB));
+    }
+
+    [Fact]
+    public void Client_AnswersWithTheDefaultResponseMethods_AndInstallsSelectorSas()
+    {
+        var applied = TestPolicies.BuiltIn(BuiltInPolicies.Client, TestPolicies.HostA);
+        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
+
+        var quickMode = PolicyIkeMapping.FindQuickMode(applied, selector);
+
+        Assert.Equal(DefaultResponse.FilterAction.SecurityMethods.Count, quickMode!.Proposals.Count);
+        Assert.Equal(IpsecMode.Transport, quickMode.Mode);
+        Assert.Null(PolicyIkeMapping.BindingFor(applied, selector));
+        Assert.DoesNotContain(applied.Compiled.Filters.Filters, f => f.Verdict == FilterVerdict.Negotiate);
+    }
+
+    [Fact]
+    public void NoPolicy_AnswersNobody()
+    {
+        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
+
+        Assert.Null(PolicyIkeMapping.FindPeer(AppliedPolicy.None, TestPolicies.HostB));
+        Assert.Null(PolicyIkeMapping.FindQuickMode(AppliedPolicy.None, selector));
+    }
+
+    [Fact]
+    public void PartnerResponder_FindsThePeersRule_AndTheSameBindingAsItsOwnPackets()
+    {
+        var applied = TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, psk: "ABC123");
+        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostB), ProxyIdentity.Host(TestPolicies.HostA));
+
+        var peer = PolicyIkeMapping.FindPeer(applied, TestPolicies.HostA);
+        var binding = PolicyIkeMapping.BindingFor(applied, selector);
+
+        Assert.Equal(Encoding.UTF8.GetBytes("ABC123"), peer!.PreSharedKey.ToArray());
+        var stranger = IPAddress.Parse("198.51.100.7");
+        Assert.NotNull(PolicyIkeMapping.FindPeer(applied, stranger)); // the default response rule answers with the policy's key
+        Assert.Null(PolicyIkeMapping.FindPeer(applied with { Policy = applied.Policy! with { DefaultResponseRule = false } }, stranger));
+        Assert.Equal(AcquireFor(applied, TestPolicies.HostB, TestPolicies.HostA).Binding, binding);
+    }
+
+    /// <summary>The acquire the data path raises for a packet from <paramref name="local"/> to <paramref name="remote"/>.</summary>
+    internal static Acquire AcquireFor(AppliedPolicy applied, IPAddress local, IPAddress remote, IPAddress? peer = null)
+    {
+        var (source, isIPv6) = AddressPrefix.ToNumber(local);
+        var (destination, _) = AddressPrefix.ToNumber(remote);
+        var flow = new FlowKey(source, destination, isIPv6, 1, 0, 0);
+        var filter = applied.Compiled.Filters.Classify(flow).Filter!;
+        var rule = applied.Compiled.Rules[filter.RuleIndex];
+        var binding = rule.TunnelEndpoint is { } endpoint
+            ? new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, AddressPrefix.ToNumber(endpoint).Value, false)
+            : new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, source, destination, isIPv6);
+        return new Acquire(binding, applied.Compiled.PolicyName, rule, filter, flow, local, peer ?? remote, DateTimeOffset.UnixEpoch);
+    }
+
+    private sealed record OutboundSaKeyExpectation(int RuleIndex, IPAddress Remote)
+    {
+        public static OutboundSaKeyExpectation? Of(Rampart.DataPath.Database.OutboundSaKey? key) =>
+            key is { } k ? new(k.RuleIndex, AddressPrefix.ToAddress(k.Remote, k.IsIPv6)) : null;
+    }
+}
