@@ -6,12 +6,26 @@ using Rampart.Agent.Auditing;
 using Rampart.Agent.Control;
 using Rampart.Agent.DataPath;
 using Rampart.Agent.Ike;
+using Rampart.Agent.Monitoring;
 using Rampart.Agent.Policy;
 using Rampart.Agent.Tracing;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 
-var options = AgentOptions.FromEnvironment();
+AgentOptions options;
+MetricsEndpointOptions metrics;
+try
+{
+    options = AgentOptions.FromEnvironment();
+    metrics = MetricsEndpointOptions.FromEnvironment();
+}
+catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+{
+    // A configuration mistake is the administrator's to fix: say what it is, without a stack trace.
+    await Console.Error.WriteLineAsync($"rampartd: {e.Message}").ConfigureAwait(false);
+    return 2;
+}
+
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSystemd();
 builder.Services.AddSingleton(options);
@@ -42,5 +56,7 @@ builder.Services.AddHostedService<ManualKeying>();
 builder.Services.AddSingleton<IkeTransport>();
 builder.Services.AddSingleton(IkeControllerOptions.FromEnvironment());
 builder.Services.AddHostedService<IkeService>();
+builder.Services.AddMonitoring(metrics);
 using var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);
+return 0;

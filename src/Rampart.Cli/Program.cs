@@ -11,6 +11,9 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     RuleCommands.Create(),
     SaCommands.Create(),
     AgentCommands.Create(),
+    MonitorCommands.Create(),
+    AuditCommands.Create(),
+    TraceCommands.Create(),
     DemoCommand.Create(),
 };
 return CliRunner.Run(root, args);

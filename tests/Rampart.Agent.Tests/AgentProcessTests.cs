@@ -13,8 +13,11 @@ public class AgentProcessTests
     public async Task Agent_AnswersOnItsControlSocket_AndRefusesBadRequests()
     {
         using var home = new TempHome();
+        using var ns = new OwnNetworkNamespace();
         var agentDll = Path.Combine(AppContext.BaseDirectory, "rampartd.dll");
-        var start = new ProcessStartInfo("dotnet", [agentDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+
+        // ip netns exec execs the agent, so the PID is rampartd's own.
+        var start = new ProcessStartInfo("ip", ["netns", "exec", ns.Name, "dotnet", agentDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["RAMPART_HOME"] = home.Path;
         using var agent = Process.Start(start)!;
         try
@@ -26,7 +29,7 @@ public class AgentProcessTests
                 await Task.Delay(50);
             }
 
-            Assert.True(File.Exists(socketPath), "the agent did not create its control socket");
+            Assert.True(File.Exists(socketPath), "the agent did not create its control socket: " + (agent.HasExited ? await agent.StandardError.ReadToEndAsync() : "still running"));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socketPath));
 
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -63,6 +66,60 @@ public class AgentProcessTests
         {
             agent.Kill(entireProcessTree: true);
             await agent.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
+    /// The agent opens netfilter queues and installs chains: it runs in a namespace of its own, never in the host's.
+    /// Needs root; without it the test fails saying so.
+    /// </summary>
+    private sealed class OwnNetworkNamespace : IDisposable
+    {
+        public OwnNetworkNamespace()
+        {
+            if (!Environment.IsPrivilegedProcess)
+            {
+                throw new InvalidOperationException("This test runs rampartd in its own network namespace: run it as root.");
+            }
+
+            Name = $"rat-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24];
+            Ip("netns", "add", Name);
+            Ip("-n", Name, "link", "set", "lo", "up");
+        }
+
+        public string Name { get; }
+
+        public void Dispose()
+        {
+            using var pids = Process.Start(new ProcessStartInfo("ip", ["netns", "pids", Name]) { RedirectStandardOutput = true })!;
+            foreach (var pid in pids.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try
+                {
+                    using var process = Process.GetProcessById(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+                    process.Kill();
+                    process.WaitForExit();
+                }
+                catch (ArgumentException)
+                {
+                    // Exited meanwhile.
+                }
+            }
+
+            pids.WaitForExit();
+            Ip("netns", "del", Name);
+        }
+
+        private static void Ip(params string[] arguments)
+        {
+            using var ip = Process.Start(new ProcessStartInfo("ip", arguments) { RedirectStandardError = true })
+                ?? throw new InvalidOperationException("ip did not start (apt-get install iproute2)");
+            var error = ip.StandardError.ReadToEnd();
+            ip.WaitForExit();
+            if (ip.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"ip {string.Join(' ', arguments)} failed: {error}");
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Rampart.Agent.Control;
 using Rampart.Agent.Policy;
 using Rampart.Core.Algorithms;
+using Rampart.Core.Control;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Pipeline;
@@ -15,14 +17,34 @@ namespace Rampart.Agent.DataPath;
 /// is outbound on the host that owns SRC (the tunnel source in tunnel mode) and inbound on the host that owns DST,
 /// so the same command on both hosts builds a working pair, as with <c>ip xfrm state</c>. A manual SA covers
 /// all traffic between its two addresses; a Negotiate filter for that traffic uses it instead of starting IKE.
+/// Keys live only in memory, but the SAs' descriptions (never keys) are kept in RAMPART_HOME: an agent restarted
+/// after a crash reserves their selectors, so that traffic stays blocked, not clear, until the SAs are added again.
 /// </summary>
-public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath, PolicyState policyState, ControlDispatcher dispatcher) : IHostedService
+public sealed class ManualKeying(
+    DataPathEngine engine, DataPathService dataPath, PolicyState policyState, ControlDispatcher dispatcher, AgentOptions options) : IHostedService
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<uint, ManualSa> _manual = [];
+    private readonly Dictionary<uint, RememberedSa> _keysLost = [];
+
+    private string RememberedPath => Path.Combine(options.Home, "manual-sas.json");
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            foreach (var remembered in LoadRemembered())
+            {
+                _keysLost[remembered.Spi] = remembered;
+                if (remembered.Outbound)
+                {
+                    engine.RequireSecurity(remembered.Selector);
+                }
+            }
+
+            dataPath.ManualSaCountChanged(_keysLost.Count);
+        }
+
         dispatcher.Register<SaAddArguments>("sa.add", (arguments, _) => ValueTask.FromResult<object?>(Add(arguments)));
         dispatcher.Register<SaDeleteArguments>("sa.delete", (arguments, _) => ValueTask.FromResult<object?>(Delete(arguments.Spi)));
         dispatcher.Register("sa.list", _ => ValueTask.FromResult<object?>(List()));
@@ -51,7 +73,9 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
             }
 
             _manual[spec.Spi] = new ManualSa(spec, outbound, selector);
-            dataPath.ManualSaCountChanged(_manual.Count);
+            _keysLost.Remove(spec.Spi);
+            SaveRemembered();
+            dataPath.ManualSaCountChanged(_manual.Count + _keysLost.Count);
         }
 
         return Row(spec, manual: true, counters: null);
@@ -61,6 +85,18 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
     {
         lock (_gate)
         {
+            if (_keysLost.Remove(spi, out var lost))
+            {
+                if (lost.Outbound && !_manual.Values.Any(m => m.Outbound && m.Selector == lost.Selector))
+                {
+                    engine.RemoveOutbound(lost.Selector);
+                }
+
+                SaveRemembered();
+                dataPath.ManualSaCountChanged(_manual.Count + _keysLost.Count);
+                return lost.Row;
+            }
+
             if (!_manual.Remove(spi, out var sa))
             {
                 throw new ControlException($"no manual SA with SPI {spi}");
@@ -75,7 +111,8 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
                 engine.RemoveInbound(spi);
             }
 
-            dataPath.ManualSaCountChanged(_manual.Count);
+            SaveRemembered();
+            dataPath.ManualSaCountChanged(_manual.Count + _keysLost.Count);
             return Row(sa.Spec, manual: true, counters: null);
         }
     }
@@ -86,7 +123,34 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
         {
             return [.. engine.Database.Snapshot()
                 .Select(sa => Row(sa.Spec, _manual.ContainsKey(sa.Spec.Spi), sa.Counters))
+                .Concat(_keysLost.Values.Select(lost => lost.Row with { Security = lost.Row.Security + " (keys lost when the agent stopped: add again)" }))
                 .OrderBy(row => row.Spi)];
+        }
+    }
+
+    private void SaveRemembered()
+    {
+        var rows = _manual.Values.Select(m => Row(m.Spec, manual: true, counters: null)).Concat(_keysLost.Values.Select(lost => lost.Row)).ToList();
+        var temporary = RememberedPath + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(rows, ControlJson.Options));
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, RememberedPath, overwrite: true);
+    }
+
+    private List<RememberedSa> LoadRemembered()
+    {
+        try
+        {
+            var rows = JsonSerializer.Deserialize<List<SaRow>>(File.ReadAllText(RememberedPath), ControlJson.Options) ?? [];
+            return [.. rows.Select(row => new RememberedSa(
+                row with { Packets = 0, Bytes = 0, NotAuthenticated = 0, NotDecrypted = 0, ReplayDrops = 0 },
+                row.Direction == "outbound",
+                new TrafficSelector(AddressPrefix.Host(IPAddress.Parse(row.Local)), AddressPrefix.Host(IPAddress.Parse(row.Remote)))))];
+        }
+        catch (Exception e) when (e is FileNotFoundException or JsonException or FormatException or ArgumentException)
+        {
+            // Nothing remembered (or an unreadable file): there is nothing to hold back.
+            return [];
         }
     }
 
@@ -221,7 +285,10 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
         Security(spec),
         manual,
         counters is null ? 0 : counters.PacketsIn + counters.PacketsOut,
-        counters is null ? 0 : counters.BytesIn + counters.BytesOut);
+        counters is null ? 0 : counters.BytesIn + counters.BytesOut,
+        counters?.NotAuthenticated ?? 0,
+        counters?.NotDecrypted ?? 0,
+        counters?.ReplayDrops ?? 0);
 
     /// <summary>How the monitor names an SA's protection, e.g. "ESP AES-GCM-128" or "AH SHA-256".</summary>
     public static string Security(SecurityAssociationSpec spec)
@@ -238,6 +305,11 @@ public sealed class ManualKeying(DataPathEngine engine, DataPathService dataPath
     }
 
     private sealed record ManualSa(SecurityAssociationSpec Spec, bool Outbound, TrafficSelector Selector);
+
+    private sealed record RememberedSa(SaRow Row, bool Outbound, TrafficSelector Selector)
+    {
+        public uint Spi => Row.Spi;
+    }
 }
 
 public sealed class SaAddArguments
@@ -285,4 +357,7 @@ public sealed record SaRow(
     string Security,
     bool Manual,
     long Packets,
-    long Bytes);
+    long Bytes,
+    long NotAuthenticated,
+    long NotDecrypted,
+    long ReplayDrops);

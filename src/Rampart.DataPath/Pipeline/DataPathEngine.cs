@@ -103,7 +103,12 @@ public sealed class DataPathEngine
 
         if (decision.Kind == FilterDecisionKind.NoMatch)
         {
-            return TryFindSelectorSa(state, flow, out var selectorSa) ? Protect(selectorSa, packet) : PacketVerdict.Accept;
+            if (TryFindSelectorSa(state, flow, out var selectorSa))
+            {
+                return Protect(selectorSa, packet);
+            }
+
+            return HasOutboundSelector(state, flow) ? Drop(DropReason.SelectorWithoutSa) : PacketVerdict.Accept;
         }
 
         var filter = decision.Filter!;
@@ -228,6 +233,24 @@ public sealed class DataPathEngine
             }
 
             return sa;
+        }
+    }
+
+    /// <summary>
+    /// Reserves a selector for an SA to come (a manual SA whose keys a restarted agent lost): until one is installed
+    /// with <see cref="InstallOutbound(TrafficSelector, SecurityAssociationSpec, out SecurityAssociation?)"/>, the
+    /// traffic it covers is dropped both ways instead of flowing in clear. <see cref="RemoveOutbound(TrafficSelector)"/> releases it.
+    /// </summary>
+    public void RequireSecurity(TrafficSelector selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        lock (_writeLock)
+        {
+            var state = _state;
+            if (!Array.Exists(state.Selectors, s => s.Selector == selector))
+            {
+                Publish(state with { Selectors = [.. state.Selectors, new SelectorEntry(++_nextSelectorId, selector)] });
+            }
         }
     }
 
@@ -532,6 +555,19 @@ public sealed class DataPathEngine
         }
 
         sa = null!;
+        return false;
+    }
+
+    private static bool HasOutboundSelector(EngineState state, in FlowKey flow)
+    {
+        foreach (var entry in state.Selectors)
+        {
+            if (entry.Selector.MatchesOutbound(flow))
+            {
+                return true;
+            }
+        }
+
         return false;
     }
 

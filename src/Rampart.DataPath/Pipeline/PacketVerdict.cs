@@ -62,6 +62,9 @@ public enum DropReason : byte
 
     /// <summary>A clear inbound packet that policy says must be secured.</summary>
     UnsecuredInbound,
+
+    /// <summary>An outbound packet a traffic selector reserves for an SA that is not installed (yet, or any more).</summary>
+    SelectorWithoutSa,
 }
 
 /// <summary>The engine's decision for one packet.</summary>

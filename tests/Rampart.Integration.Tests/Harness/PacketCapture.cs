@@ -2,7 +2,7 @@ namespace Rampart.Integration.Tests.Harness;
 
 /// <summary>
 /// tshark capturing on a device inside a namespace into a pcap; <see cref="Stop"/> ends it cleanly and
-/// <see cref="Fields"/> reads the capture back as tab-separated tshark fields.
+/// <see cref="Fields(string, string[])"/> reads the capture back as tab-separated tshark fields.
 /// </summary>
 public sealed class PacketCapture : IDisposable
 {
@@ -33,9 +33,13 @@ public sealed class PacketCapture : IDisposable
     }
 
     /// <summary>One row per packet matching <paramref name="displayFilter"/>, one column per field.</summary>
-    public IReadOnlyList<string[]> Fields(string displayFilter, params string[] fields)
+    public IReadOnlyList<string[]> Fields(string displayFilter, params string[] fields) => Fields([], displayFilter, fields);
+
+    /// <summary>As <see cref="Fields(string, string[])"/>, reading with extra tshark options (e.g. decryption keys).</summary>
+    public IReadOnlyList<string[]> Fields(IEnumerable<string> options, string displayFilter, params string[] fields)
     {
         var arguments = new List<string> { "-r", PcapPath, "-n", "-T", "fields", "-E", "separator=\t" };
+        arguments.AddRange(options);
         if (displayFilter.Length > 0)
         {
             arguments.AddRange(["-Y", displayFilter]);
@@ -48,6 +52,14 @@ public sealed class PacketCapture : IDisposable
 
         var result = Shell.Run("tshark", [.. arguments]).EnsureSuccess("tshark -r");
         return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).ToList();
+    }
+
+    /// <summary>The Ethernet frames matching <paramref name="displayFilter"/>, byte for byte (to replay them).</summary>
+    public IReadOnlyList<byte[]> Frames(string displayFilter)
+    {
+        string pcap = Path.Combine(_directory, "frames.pcap");
+        Shell.Run("tshark", "-r", PcapPath, "-Y", displayFilter, "-F", "pcap", "-w", pcap).EnsureSuccess("tshark -F pcap");
+        return ClassicPcap.ReadFrames(File.ReadAllBytes(pcap));
     }
 
     public void Dispose()

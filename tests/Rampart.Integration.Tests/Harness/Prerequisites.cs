@@ -15,6 +15,7 @@ public static class Prerequisites
         ["tshark"] = "tshark",
         ["ping"] = "iputils-ping",
         ["iperf3"] = "iperf3",
+        ["python3"] = "python3",
     };
 
     public static void Require(params string[] tools)

@@ -1,0 +1,65 @@
+namespace Rampart.Core.Monitoring;
+
+/// <summary>
+/// The monitor's statistics: the data path's (IPsec) counters and IKE's (ISAKMP/Oakley) counters.
+/// Everything but <see cref="ActiveAssociations"/> and <see cref="PendingKeyOperations"/> counts up from agent start.
+/// </summary>
+/// <param name="ActiveAssociations">SAs installed in the data path (each direction is one SA).</param>
+/// <param name="ConfidentialBytesSent">Bytes sent encrypted (ESP with a cipher).</param>
+/// <param name="ConfidentialBytesReceived">Bytes received encrypted.</param>
+/// <param name="AuthenticatedBytesSent">Bytes sent with integrity protection (AH, ESP with integrity or an AEAD).</param>
+/// <param name="AuthenticatedBytesReceived">Bytes received with integrity protection.</param>
+/// <param name="BadSpiPackets">ESP/AH packets whose SPI matches no SA.</param>
+/// <param name="PacketsNotDecrypted">Packets that failed to decrypt.</param>
+/// <param name="PacketsNotAuthenticated">Packets that failed their integrity check.</param>
+/// <param name="ReplayDrops">Packets dropped by the anti-replay window.</param>
+/// <param name="SoftAssociations">Soft associations made (clear traffic after the peer did not answer IKE).</param>
+/// <param name="MainModes">Main modes (IKE SAs) established.</param>
+/// <param name="QuickModes">Quick modes (IPsec SA pairs) established.</param>
+/// <param name="AuthenticationFailures">Peers that failed authentication.</param>
+/// <param name="NegotiationFailures">Negotiations that failed for any reason.</param>
+/// <param name="PendingKeyOperations">Negotiations in progress now.</param>
+/// <param name="KeyAdditions">SAs IKE installed in the data path.</param>
+/// <param name="KeyDeletions">SAs IKE removed from the data path.</param>
+/// <param name="Rekeys">Quick modes done to replace an SA reaching its lifetime.</param>
+public sealed record MonitorStatistics(
+    long ActiveAssociations,
+    long ConfidentialBytesSent,
+    long ConfidentialBytesReceived,
+    long AuthenticatedBytesSent,
+    long AuthenticatedBytesReceived,
+    long BadSpiPackets,
+    long PacketsNotDecrypted,
+    long PacketsNotAuthenticated,
+    long ReplayDrops,
+    long SoftAssociations,
+    long MainModes,
+    long QuickModes,
+    long AuthenticationFailures,
+    long NegotiationFailures,
+    long PendingKeyOperations,
+    long KeyAdditions,
+    long KeyDeletions,
+    long Rekeys);
+
+/// <summary>IKE's counters for the monitor (the walkthrough's ISAKMP/Oakley statistics), counted from agent start.</summary>
+/// <param name="MainModes">Main modes (IKE SAs) established.</param>
+/// <param name="QuickModes">Quick modes (IPsec SA pairs) established.</param>
+/// <param name="AuthenticationFailures">Peers that failed authentication.</param>
+/// <param name="NegotiationFailures">Negotiations that failed for any reason.</param>
+/// <param name="PendingKeyOperations">Negotiations in progress now.</param>
+/// <param name="KeyAdditions">SAs IKE installed in the data path.</param>
+/// <param name="KeyDeletions">SAs IKE removed from the data path.</param>
+/// <param name="Rekeys">Quick modes done to replace an SA reaching its lifetime.</param>
+public sealed record IkeStatistics(
+    long MainModes,
+    long QuickModes,
+    long AuthenticationFailures,
+    long NegotiationFailures,
+    long PendingKeyOperations,
+    long KeyAdditions,
+    long KeyDeletions,
+    long Rekeys)
+{
+    public static IkeStatistics Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
+}
