@@ -11,6 +11,7 @@ internal sealed class DemoLab : IDisposable
 {
     public const string AddressA = "192.0.2.1";
     public const string AddressB = "192.0.2.2";
+    private const string NamespacePrefix = "rampart-demo-";
     private readonly List<IDisposable> _owned = [];
 
     private DemoLab(string prefix, string directory)
@@ -28,7 +29,8 @@ internal sealed class DemoLab : IDisposable
 
     public static DemoLab Create()
     {
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"rampart-demo-{Environment.ProcessId}");
+        RemoveStaleNamespaces();
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"{NamespacePrefix}{Environment.ProcessId}");
         var lab = new DemoLab(prefix, System.IO.Directory.CreateTempSubdirectory("rampart-demo-").FullName);
         try
         {
@@ -104,6 +106,20 @@ internal sealed class DemoLab : IDisposable
         if (!result.Succeeded)
         {
             throw new DemoFailureException($"ip {string.Join(' ', arguments)}: {result.Message}");
+        }
+    }
+
+    /// <summary>Namespaces of an earlier demo that was killed (SIGKILL leaves no chance to clean up).</summary>
+    private static void RemoveStaleNamespaces()
+    {
+        var list = ToolRunner.Run(["ip", "netns", "list"], TimeSpan.FromSeconds(10)).Output;
+        foreach (var name in list.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')[0]))
+        {
+            var owner = name.StartsWith(NamespacePrefix, StringComparison.Ordinal) ? name[NamespacePrefix.Length..].Split('-')[0] : "";
+            if (owner.Length > 0 && owner.All(char.IsAsciiDigit) && !System.IO.Directory.Exists("/proc/" + owner))
+            {
+                DeleteNamespace(name);
+            }
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class StrongSwanLab : IDisposable
     {
         ArgumentNullException.ThrowIfNull(suite);
         Prerequisites.Require();
+        RemoveStaleNamespaces();
         var prefix = string.Create(CultureInfo.InvariantCulture, $"rit-{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}");
         LeftNamespace = prefix + "-l";
         RightNamespace = prefix + "-r";
@@ -146,6 +147,24 @@ public sealed class StrongSwanLab : IDisposable
         }
 
         Directory.Delete(_work, recursive: true);
+    }
+
+    /// <summary>Labs of test runs that were killed: their namespaces still hold a charon and rampartd.</summary>
+    private static void RemoveStaleNamespaces()
+    {
+        foreach (var name in Tool.Run(["ip", "netns", "list"]).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')[0]))
+        {
+            var parts = name.Split('-');
+            if (parts is ["rit", var pid, _, "l" or "r"] && !Directory.Exists("/proc/" + pid))
+            {
+                foreach (var process in Tool.Run(["ip", "netns", "pids", name]).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    Tool.Run(["kill", "-KILL", process.Trim()]);
+                }
+
+                Tool.Run(["ip", "netns", "del", name]);
+            }
+        }
     }
 
     private T Own<T>(T resource)
