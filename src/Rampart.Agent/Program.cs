@@ -14,10 +14,12 @@ using Rampart.DataPath.Pipeline;
 
 AgentOptions options;
 MetricsEndpointOptions metrics;
+IkeControllerOptions ikeOptions;
 try
 {
     options = AgentOptions.FromEnvironment();
     metrics = MetricsEndpointOptions.FromEnvironment();
+    ikeOptions = IkeControllerOptions.FromEnvironment();
 }
 catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
 {
@@ -54,8 +56,10 @@ builder.Services.AddHostedService<PolicyAgent>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DataPathService>());
 builder.Services.AddHostedService<ManualKeying>();
 builder.Services.AddSingleton<IkeTransport>();
-builder.Services.AddSingleton(IkeControllerOptions.FromEnvironment());
-builder.Services.AddHostedService<IkeService>();
+builder.Services.AddSingleton(ikeOptions);
+builder.Services.AddSingleton<IkeService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
+builder.Services.AddSingleton<IIkeStatisticsSource, IkeMonitorSource>();
 builder.Services.AddMonitoring(metrics);
 using var host = builder.Build();
 await host.RunAsync().ConfigureAwait(false);

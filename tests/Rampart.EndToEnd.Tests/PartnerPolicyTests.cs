@@ -54,6 +54,11 @@ public sealed class PartnerPolicyTests
         Assert.Equal("Transport Mode", Field(quickMode, "Encapsulation"));
         Assert.DoesNotContain("ABC123", JsonSerializer.Serialize(established), StringComparison.Ordinal);
 
+        var trace = File.ReadAllText(Path.Combine(a.Home, "trace", "ike.log"));
+        Assert.Contains("SEND to " + b.Address + ":500", trace, StringComparison.Ordinal);
+        Assert.Contains("payloads SecurityAssociation", trace, StringComparison.Ordinal);
+        Assert.DoesNotContain("ABC123", trace, StringComparison.Ordinal);
+
         var status = await a.ControlAsync("ike.status");
         Assert.Equal(1, status.GetProperty("statistics").GetProperty("mainModes").GetInt64());
         Assert.Equal(b.Address + ":500", Assert.Single(status.GetProperty("mainModes").EnumerateArray()).GetProperty("peer").GetString());

@@ -415,7 +415,20 @@ public sealed partial class IkeController : IDisposable
     {
         if (audit.Kind == IkeAuditKind.NegotiationFailed)
         {
-            foreach (var pending in _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(audit.Peer) && (audit.Selector is null || p.Negotiation.Selector == audit.Selector)).ToList())
+            var failed = _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(audit.Peer) && (audit.Selector is null || p.Negotiation.Selector == audit.Selector)).ToList();
+            if (!audit.PeerAnswered && failed.Count > 0 && failed.All(p => p.Soft))
+            {
+                // The silent peer was already given a soft association (audited 548): giving up is no failure. The engine
+                // reports the Main Mode first, then each waiting quick mode by selector; those end the pending state.
+                if (audit.Selector is not null)
+                {
+                    failed.ForEach(p => _pending.Remove(p.Binding));
+                }
+
+                return;
+            }
+
+            foreach (var pending in failed)
             {
                 _pending.Remove(pending.Binding);
                 if (pending.AllowFallback && !audit.PeerAnswered)

@@ -30,6 +30,7 @@ public sealed partial class IkeService : BackgroundService
     private readonly IkeController _controller;
     private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ITimer _timer;
+    private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
 
     public IkeService(
         IkeTransport transport,
@@ -75,6 +76,7 @@ public sealed partial class IkeService : BackgroundService
                 PumpAsync(_transport.Received, d => new DatagramWork(d), stoppingToken),
                 PumpAsync(_dataPath.Acquires, a => new AcquireWork(a), stoppingToken),
                 PumpAsync(_dataPathService.LifetimeEvents, e => new LifetimeWork(e), stoppingToken),
+                RefreshStatusAsync(stoppingToken),
             };
             await RunLoopAsync(stoppingToken).ConfigureAwait(false);
             await Task.WhenAll(pumps).ConfigureAwait(false);
@@ -87,6 +89,12 @@ public sealed partial class IkeService : BackgroundService
             _policy.Changed -= OnPolicyChanged;
         }
     }
+
+    /// <summary>
+    /// The IKE status as of the last event handled (and at least once a second), for readers on other threads
+    /// (monitor, metrics) that must not wait for the IKE loop.
+    /// </summary>
+    public IkeStatus LatestStatus => Volatile.Read(ref _latest);
 
     public override void Dispose()
     {
@@ -110,7 +118,23 @@ public sealed partial class IkeService : BackgroundService
                 LogWorkFailed(_logger, work.GetType().Name, e);
             }
 
+            Volatile.Write(ref _latest, _controller.Status());
             Reschedule();
+        }
+    }
+
+    private async Task RefreshStatusAsync(CancellationToken stoppingToken)
+    {
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await tick.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                _work.Writer.TryWrite(new TimerWork());
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -69,6 +69,16 @@ public sealed class IkeControllerTests : IDisposable
         Assert.Equal("192.0.2.2", Value(audit, "Peer IP Address"));
         Assert.Equal("<none>", Value(audit, "Negotiation Policy"));
         Assert.Equal(1, _a.Controller.Statistics().SoftAssociations);
+
+        // Main Mode keeps trying until its retransmits run out; then the soft association stays, with no failure audited.
+        for (var i = 0; i < 100 && _a.Controller.Statistics().PendingKeyOperations > 0; i++)
+        {
+            Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(0, _a.Controller.Statistics().PendingKeyOperations);
+        Assert.Equal(BindingStatus.Soft, Assert.Single(_a.DataPath.Bindings()).Status);
+        Assert.DoesNotContain(_a.Audits, r => !r.Success);
     }
 
     [Fact]
@@ -114,6 +124,27 @@ public sealed class IkeControllerTests : IDisposable
         var failure = Assert.Single(_a.Audits, r => r.EventId == AuditEventId.NegotiationFailed && Value(r, "Peer Answered") == "no" && Value(r, "Source IP Address") is null);
         Assert.Contains("did not answer", Value(failure, "Failure Reason"), StringComparison.Ordinal);
         Assert.Equal(0, _a.Controller.Statistics().SoftAssociations);
+    }
+
+    [Fact]
+    public void NoCommonSecurityMethod_Audits546_AndBlocksTheInitiator()
+    {
+        _a.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, method: "medium"));
+        _b.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, method: "high"));
+        var acquire = PolicyIkeMappingTests.AcquireFor(_a.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
+
+        _a.Controller.OnAcquire(acquire);
+        Deliver();
+        for (var i = 0; i < 100 && _a.Controller.Statistics().PendingKeyOperations > 0; i++)
+        {
+            Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var refused = Assert.Single(_b.Audits, r => r.EventId == AuditEventId.InvalidProposal);
+        Assert.Contains("NoProposalChosen", Value(refused, "Failure Reason"), StringComparison.Ordinal);
+        Assert.Equal(BindingStatus.Blocked, Assert.Single(_a.DataPath.Bindings()).Status);
+        Assert.Empty(_a.DataPath.Database.Snapshot());
+        Assert.Equal(1, _a.Controller.Statistics().NegotiationFailures);
     }
 
     [Fact]
