@@ -102,6 +102,7 @@ public sealed class StrongSwanIkeV1Tests
         lab.StopCapture();
         Assert.True(lab.CountPackets("isakmp") > 0, "no IKE on the wire");
         Assert.Equal(0, lab.CountPackets("isakmp && _ws.malformed"));
+        Assert.True(lab.CountPackets("udp.port == 4500 && isakmp") > 0, "IKE never floated to port 4500 (NAT-T)");
         Assert.True(lab.CountPackets("udp.port == 4500 && esp") > 0, "no ESP in UDP 4500 on the wire");
         Assert.Equal(0, lab.CountPackets("icmp.type == 8 || icmp.type == 0"));
     }
