@@ -14,5 +14,6 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     MonitorCommands.Create(),
     AuditCommands.Create(),
     TraceCommands.Create(),
+    DemoCommand.Create(),
 };
 return CliRunner.Run(root, args);
