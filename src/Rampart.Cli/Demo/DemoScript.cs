@@ -12,8 +12,6 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     public const string PreSharedKey = "ABC123";
     private const int MaximumPings = 10;
     private const double HeldMilliseconds = 100;
-    private const string KeyCarrierList = "Pre-shared key for the default response";
-    private const string UnusedAddress = "203.0.113.99";
     private const int RepliesWanted = 4;
     private static readonly TimeSpan AgentStartTimeout = TimeSpan.FromSeconds(60);
 
@@ -77,15 +75,11 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         b.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("rule", "delete", BuiltInPolicies.SecureServer, "1");
         b.RampartOrFail("rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:" + PreSharedKey);
-        // The default response rule answers with the first pre-shared key among the policy's rules; Client has no
-        // rule, so a Permit rule for an address nobody uses carries the key until Kerberos exists.
-        a.RampartOrFail("filterlist", "create", KeyCarrierList);
-        a.RampartOrFail("filter", "add", KeyCarrierList, "--src", "me", "--dst", UnusedAddress);
-        a.RampartOrFail("rule", "add", BuiltInPolicies.Client, "--filterlist", KeyCarrierList, "--action", BuiltInPolicies.Permit, "--auth", "psk:" + PreSharedKey);
+        // Client has only the default response rule; its authentication (Kerberos in the built-ins) is editable.
+        a.RampartOrFail("policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:" + PreSharedKey);
         a.RampartOrFail("policy", "assign", "Client");
         b.RampartOrFail("policy", "assign", "Secure Server");
-        Console.WriteLine($"  A$ rampart rule add Client --filterlist \"{KeyCarrierList}\" --action Permit --auth psk:{PreSharedKey}");
-        Console.WriteLine("     (the default response rule answers with the first pre-shared key among the rules)");
+        Console.WriteLine($"  A$ rampart policy set Client --default-response-auth psk:{PreSharedKey}");
         Console.WriteLine("  A$ rampart policy assign Client");
         Console.WriteLine("  B$ rampart policy assign \"Secure Server\"");
         a.WaitUntilEnforcing(BuiltInPolicies.Client, cancel);
