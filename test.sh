@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test in the solution and ends with one line: "N passed, N failed".
 # Tests that need root, network namespaces or Debian packages fail (never skip) when those are missing;
-# .ci/install-deps.sh installs the packages.
+# .ci/install-deps.sh installs the packages (run here first when root; it is idempotent).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
+if [[ $EUID -eq 0 ]]; then
+  .ci/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+fi
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 dotnet build Rampart.slnx -c Release -nologo -v q || { echo "0 passed, 1 failed"; exit 1; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests, the demo and the benchmarks need. Idempotent.
 set -euo pipefail
-pkgs=(python3 iproute2 iputils-ping iptables tshark tcpdump iperf3 procps psmisc socat openssl util-linux
+pkgs=(python3 curl iproute2 iputils-ping iptables tshark tcpdump iperf3 procps psmisc socat openssl util-linux
       # the strongSwan interop peer (../shared/peers/strongswan)
       strongswan-charon strongswan-swanctl strongswan-pki strongswan-libcharon
       libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins)
