@@ -77,7 +77,11 @@ public sealed class NetfilterRulesTests
         rules.Remove();
     }
 
-    private static string Save(string ns) => NetworkNamespacePair.Exec(ns, "iptables-save").EnsureSuccess("iptables-save").Output;
+    // Without iptables-save's "# Generated ... on <time>" comments, which differ whenever a second ticks over.
+    private static string Save(string ns) => WithoutComments(NetworkNamespacePair.Exec(ns, "iptables-save").EnsureSuccess("iptables-save").Output);
 
-    private static string Save6(string ns) => NetworkNamespacePair.Exec(ns, "ip6tables-save").EnsureSuccess("ip6tables-save").Output;
+    private static string Save6(string ns) => WithoutComments(NetworkNamespacePair.Exec(ns, "ip6tables-save").EnsureSuccess("ip6tables-save").Output);
+
+    private static string WithoutComments(string rules) =>
+        string.Join('\n', rules.Split('\n').Where(line => !line.StartsWith('#')));
 }
