@@ -1,117 +1,106 @@
-using Org.BouncyCastle.Crypto.Agreement;
-using Org.BouncyCastle.Crypto.Generators;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Math;
-using Org.BouncyCastle.Security;
+using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
+using Rampart.Ike.Interop;
 
 namespace Rampart.Ike.Crypto;
 
 /// <summary>
-/// Finite-field DH over the RFC 2409 (groups 1, 2) and RFC 3526 (groups 14, 15, 16) primes, generator 2,
-/// through BouncyCastle (.NET has no MODP DH). Groups 1 and 2 are legacy, used only when a policy names them.
+/// Finite-field DH over the RFC 2409 (groups 1, 2) and RFC 3526 (groups 14, 15, 16) primes, generator 2, with
+/// OpenSSL's constant-time Montgomery exponentiation (.NET has no MODP DH, and BigInteger.ModPow leaks timing).
+/// Groups 1 and 2 are legacy, used only when a policy names them.
 /// </summary>
 public sealed class ModpDiffieHellman : IDiffieHellman
 {
-    private static readonly SecureRandom Random = new();
-    private static readonly DHParameters Modp768 = WithExponentBits(DHStandardGroups.rfc2409_768, 256);
-    private static readonly DHParameters Modp1024 = WithExponentBits(DHStandardGroups.rfc2409_1024, 256);
-    private static readonly DHParameters Modp2048 = WithExponentBits(DHStandardGroups.rfc3526_2048, 320);
-    private static readonly DHParameters Modp3072 = WithExponentBits(DHStandardGroups.rfc3526_3072, 420);
-    private static readonly DHParameters Modp4096 = WithExponentBits(DHStandardGroups.rfc3526_4096, 480);
-    private readonly DHParameters _parameters;
-    private readonly DHPrivateKeyParameters _privateKey;
+    private readonly ModpGroup _group;
+    private readonly SafeBigNumHandle _privateExponent;
     private readonly byte[] _publicValue;
 
     public ModpDiffieHellman(DhGroup group)
     {
         Group = group;
-        _parameters = Parameters(group);
-        var generator = new DHKeyPairGenerator();
-        generator.Init(new DHKeyGenerationParameters(Random, _parameters));
-        var pair = generator.GenerateKeyPair();
-        _privateKey = (DHPrivateKeyParameters)pair.Private;
-        _publicValue = ToFixedLength(((DHPublicKeyParameters)pair.Public).Y, PrimeLength);
+        _group = ModpGroup.For(group);
+        _privateExponent = NewPrivateExponent(_group.ExponentBits);
+        using var context = NewContext();
+        using var publicValue = LibCrypto.BigNumNew();
+        if (publicValue.IsInvalid
+            || LibCrypto.ModExpConstantTime(publicValue, _group.Generator, _privateExponent, _group.Prime, context, _group.Montgomery) != 1)
+        {
+            _privateExponent.Dispose();
+            throw new CryptographicException("libcrypto failed to compute a MODP public value.");
+        }
+
+        _publicValue = new byte[_group.PrimeLength];
+        LibCrypto.BigNumToPaddedBytes(publicValue, _publicValue, _publicValue.Length);
     }
 
     public DhGroup Group { get; }
 
     public ReadOnlySpan<byte> PublicValue => _publicValue;
 
-    private int PrimeLength => (_parameters.P.BitLength + 7) / 8;
-
     /// <summary>The group's prime, big-endian (for tests against the RFC text).</summary>
-    public static byte[] Prime(DhGroup group)
-    {
-        var p = Parameters(group).P;
-        return ToFixedLength(p, (p.BitLength + 7) / 8);
-    }
+    public static byte[] Prime(DhGroup group) => (byte[])ModpGroup.For(group).PrimeBytes.Clone();
 
     public bool TryComputeSharedSecret(ReadOnlySpan<byte> peerPublicValue, out byte[] sharedSecret)
     {
         sharedSecret = [];
-        if (peerPublicValue.Length != PrimeLength)
+        if (!_group.IsValidPublicValue(peerPublicValue))
         {
             return false;
         }
 
-        var y = new BigInteger(1, peerPublicValue.ToArray());
-        var pMinusOne = _parameters.P.Subtract(BigInteger.One);
-        // RFC 2631 §2.1.5 / SP 800-56A: 1 < y < p-1 rejects the degenerate values 0, 1 and p-1.
-        if (y.CompareTo(BigInteger.One) <= 0 || y.CompareTo(pMinusOne) >= 0)
+        using var context = NewContext();
+        using var peer = LibCrypto.BigNumNew();
+        using var shared = LibCrypto.BigNumNew();
+        if (peer.IsInvalid || shared.IsInvalid
+            || LibCrypto.BigNumFromBytes(peerPublicValue, peerPublicValue.Length, peer) == IntPtr.Zero
+            || LibCrypto.ModExpConstantTime(shared, peer, _privateExponent, _group.Prime, context, _group.Montgomery) != 1)
         {
             return false;
         }
 
-        try
+        var secret = new byte[_group.PrimeLength];
+        if (LibCrypto.BigNumToPaddedBytes(shared, secret, secret.Length) != secret.Length)
         {
-            var agreement = new DHBasicAgreement();
-            agreement.Init(_privateKey);
-            var z = agreement.CalculateAgreement(new DHPublicKeyParameters(y, _parameters));
-            sharedSecret = ToFixedLength(z, PrimeLength);
-            return true;
-        }
-        catch (ArgumentException)
-        {
+            CryptographicOperations.ZeroMemory(secret);
             return false;
         }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
+
+        sharedSecret = secret;
+        return true;
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => _privateExponent.Dispose();
 
-    private static DHParameters Parameters(DhGroup group) => group switch
+    /// <summary>A uniformly random exponent of exactly <paramref name="bits"/> bits, flagged for constant-time use.</summary>
+    private static SafeBigNumHandle NewPrivateExponent(int bits)
     {
-        DhGroup.Modp768 => Modp768,
-        DhGroup.Modp1024 => Modp1024,
-        DhGroup.Modp2048 => Modp2048,
-        DhGroup.Modp3072 => Modp3072,
-        DhGroup.Modp4096 => Modp4096,
-        _ => throw new ArgumentOutOfRangeException(nameof(group)),
-    };
-
-    /// <summary>
-    /// Same p and g, with a private exponent of twice the group's strength (RFC 3526 §8 table, upper end) instead of
-    /// the prime's full length: several times faster, as strongSwan does. No q is given, so BouncyCastle does not
-    /// run a full-size subgroup check per peer value; for these safe primes the range check above suffices.
-    /// </summary>
-    private static DHParameters WithExponentBits(DHParameters standard, int exponentBits) => new(standard.P, standard.G, null, exponentBits);
-
-    private static byte[] ToFixedLength(BigInteger value, int length)
-    {
-        var bytes = value.ToByteArrayUnsigned();
-        if (bytes.Length == length)
+        Span<byte> bytes = stackalloc byte[(bits + 7) / 8];
+        RandomNumberGenerator.Fill(bytes);
+        var unusedBits = (bytes.Length * 8) - bits;
+        bytes[0] &= (byte)(0xFF >> unusedBits);
+        bytes[0] |= (byte)(0x80 >> unusedBits);
+        var exponent = LibCrypto.BigNumNew();
+        var loaded = !exponent.IsInvalid && LibCrypto.BigNumFromBytes(bytes, bytes.Length, exponent) != IntPtr.Zero;
+        CryptographicOperations.ZeroMemory(bytes);
+        if (!loaded)
         {
-            return bytes;
+            exponent.Dispose();
+            throw new CryptographicException("libcrypto failed to load a MODP private exponent.");
         }
 
-        var padded = new byte[length];
-        bytes.CopyTo(padded, length - bytes.Length);
-        return padded;
+        LibCrypto.BigNumSetFlags(exponent, LibCrypto.ConstantTimeFlag);
+        return exponent;
+    }
+
+    private static SafeBigNumContextHandle NewContext()
+    {
+        var context = LibCrypto.BigNumContextNew();
+        if (context.IsInvalid)
+        {
+            context.Dispose();
+            throw new CryptographicException("libcrypto failed to allocate a BN_CTX.");
+        }
+
+        return context;
     }
 }

@@ -1,3 +1,7 @@
+using Org.BouncyCastle.Crypto.Agreement;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
 using Rampart.Core.Algorithms;
 using Rampart.Ike.Crypto;
 
@@ -109,5 +113,85 @@ public class DiffieHellmanTests
         Assert.False(dh.TryComputeSharedSecret(pMinusOne, out _));
         Assert.False(dh.TryComputeSharedSecret(ModpDiffieHellman.Prime(DhGroup.Modp2048), out _));
         Assert.False(dh.TryComputeSharedSecret(new byte[255], out _));
+    }
+    [Theory]
+    [InlineData(DhGroup.Modp768)]
+    [InlineData(DhGroup.Modp1024)]
+    [InlineData(DhGroup.Modp2048)]
+    [InlineData(DhGroup.Modp3072)]
+    [InlineData(DhGroup.Modp4096)]
+    public void ModpInstances_AgreeAndHaveDistinctFullLengthValues(DhGroup group)
+    {
+        using var a = new ModpDiffieHellman(group);
+        using var b = new ModpDiffieHellman(group);
+        var length = DiffieHellmanFactory.PublicValueLength(group);
+        Assert.Equal(length, a.PublicValue.Length);
+        Assert.False(a.PublicValue.SequenceEqual(b.PublicValue));
+        Assert.True(a.TryComputeSharedSecret(b.PublicValue, out var ab));
+        Assert.True(b.TryComputeSharedSecret(a.PublicValue, out var ba));
+        Assert.Equal(length, ab.Length);
+        Assert.Equal(ab, ba);
+        Assert.NotEqual(ab, a.PublicValue.ToArray());
+    }
+
+    [Theory]
+    [InlineData(DhGroup.Modp768)]
+    [InlineData(DhGroup.Modp1024)]
+    [InlineData(DhGroup.Modp2048)]
+    [InlineData(DhGroup.Modp3072)]
+    [InlineData(DhGroup.Modp4096)]
+    public void Modp_RefusesZeroOneAndPrimeMinusOneAndPrime(DhGroup group)
+    {
+        using var dh = new ModpDiffieHellman(group);
+        var prime = ModpDiffieHellman.Prime(group);
+        var zero = new byte[prime.Length];
+        var one = new byte[prime.Length];
+        one[^1] = 1;
+        var primeMinusOne = (byte[])prime.Clone();
+        primeMinusOne[^1] -= 1;
+        var two = new byte[prime.Length];
+        two[^1] = 2;
+        var primeMinusTwo = (byte[])prime.Clone();
+        primeMinusTwo[^1] -= 2;
+
+        Assert.False(dh.TryComputeSharedSecret(zero, out _));
+        Assert.False(dh.TryComputeSharedSecret(one, out _));
+        Assert.False(dh.TryComputeSharedSecret(primeMinusOne, out _));
+        Assert.False(dh.TryComputeSharedSecret(prime, out _));
+        Assert.True(dh.TryComputeSharedSecret(two, out _));
+        Assert.True(dh.TryComputeSharedSecret(primeMinusTwo, out _));
+    }
+
+    [Fact]
+    public void Modp_AgreementWithTheGenerator_GivesTheOwnPublicValue()
+    {
+        // y = g makes y^x = g^x: the agreement uses the same exponent as the public value, modulo the same prime.
+        using var dh = new ModpDiffieHellman(DhGroup.Modp1024);
+        var generator = new byte[128];
+        generator[^1] = 2;
+        Assert.True(dh.TryComputeSharedSecret(generator, out var secret));
+        Assert.Equal(dh.PublicValue.ToArray(), secret);
+    }
+    [Theory]
+    [InlineData(DhGroup.Modp1024)]
+    [InlineData(DhGroup.Modp2048)]
+    public void Modp_AgreesWithBouncyCastle(DhGroup group)
+    {
+        // An independent implementation on the other side: BouncyCastle's full-length exponent key pair.
+        var prime = new Org.BouncyCastle.Math.BigInteger(1, ModpDiffieHellman.Prime(group));
+        var parameters = new DHParameters(prime, Org.BouncyCastle.Math.BigInteger.Two);
+        var generator = new DHKeyPairGenerator();
+        generator.Init(new DHKeyGenerationParameters(new SecureRandom(), parameters));
+        var pair = generator.GenerateKeyPair();
+        var bouncyPublic = ((DHPublicKeyParameters)pair.Public).Y.ToByteArrayUnsigned();
+        var peerValue = new byte[prime.ToByteArrayUnsigned().Length];
+        bouncyPublic.CopyTo(peerValue, peerValue.Length - bouncyPublic.Length);
+        using var ours = new ModpDiffieHellman(group);
+
+        Assert.True(ours.TryComputeSharedSecret(peerValue, out var oursSecret));
+        var agreement = new DHBasicAgreement();
+        agreement.Init(pair.Private);
+        var theirs = agreement.CalculateAgreement(new DHPublicKeyParameters(new Org.BouncyCastle.Math.BigInteger(1, ours.PublicValue.ToArray()), parameters));
+        Assert.Equal(theirs, new Org.BouncyCastle.Math.BigInteger(1, oursSecret));
     }
 }
