@@ -53,8 +53,9 @@ for side in "$ns_a veth-a $a" "$ns_b veth-b $b"; do
 done
 
 iperf_mbits() {   # $1 = label; receiver-side Mbit/s on stdout
-  ip netns exec "$ns_a" iperf3 -c "$b" -p 5201 -t "$seconds" -P 1 -f m >"$work/iperf-$1.log" 2>&1 ||
+  ip netns exec "$ns_a" iperf3 -c "$b" -p 5201 -t "$seconds" -P 1 -f m -V >"$work/iperf-$1.log" 2>&1 ||
     { cat "$work/iperf-$1.log" >&2; echo 0; return; }
+  sed -n "s/^CPU Utilization: /BENCH $1 iperf3 CPU: /p" "$work/iperf-$1.log" >&2
   awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") v = $(i-1) } END { print v + 0 }' "$work/iperf-$1.log"
 }
 
@@ -97,6 +98,11 @@ echo "BENCH Rampart ESP aes-gcm-128 (transport, NFQUEUE, manual SAs): $rampart M
 awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v r="$rampart" -v s="$seconds" 'BEGIN {
   printf "BENCH Rampart agents CPU: %.2f s in %d s, %.2f core-seconds per Gbit\n", t / hz, s, (r > 0 ? (t / hz) / (r * s / 1000) : 0) }'
 ip netns exec "$ns_a" env RAMPART_HOME="$work/home-a" "$bin/rampart" sa list | sed 's/^/    /'
+# Packets each queue took from the kernel (8th column, id sequence): against the SA packet counts above, how many
+# wire packets one queue round trip carried.
+for ns in "$ns_a" "$ns_b"; do
+  ip netns exec "$ns" awk -v ns="$ns" '{ printf "BENCH queue %s in %s: %s packets queued\n", $1, ns, $8 }' /proc/net/netfilter/nfnetlink_queue
+done
 cleanup; pids=(); trap - EXIT; trap cleanup EXIT
 work="$(mktemp -d /tmp/rampart-iperf.XXXXXX)"
 

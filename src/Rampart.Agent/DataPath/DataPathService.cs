@@ -51,12 +51,9 @@ public sealed partial class DataPathService(
             LinkMtu = options.LinkMtu,
         };
         _rules = new NetfilterRules(ruleSet);
-        // Outbound TCP arrives as GSO super-packets (one queue round trip per ~64 KB) and is segmented, protected
-        // and sent by the handler itself; see docs/datapath.md.
-        using var outboundSocket = new NfQueueSocket(options.OutboundQueue, gso: true);
+        using var outboundSocket = new NfQueueSocket(options.OutboundQueue);
         using var inboundSocket = new NfQueueSocket(options.InboundQueue);
-        using var outboundHandler = new SegmentingOutboundHandler(engine, new RawPacketSender(), ruleSet.LinkMtu, ruleSet.MaxOverhead);
-        using var outbound = new PacketQueue(outboundSocket, outboundHandler);
+        using var outbound = new PacketQueue(outboundSocket, new EnginePacketHandler(engine, inbound: false, ruleSet.DecapsulatedMark));
         using var inbound = new PacketQueue(inboundSocket, new EnginePacketHandler(engine, inbound: true, ruleSet.DecapsulatedMark));
         outbound.Start();
         inbound.Start();

@@ -7,10 +7,7 @@ internal static unsafe partial class Libc
 {
     private const string LibraryName = "libc";
 
-    public const int AfInet = 2;
-    public const int AfInet6 = 10;
     public const int AfNetlink = 16;
-    public const int IpProtocolRaw = 255;
     public const int SockRaw = 3;
     public const int SockCloexec = 0x80000;
     public const int NetlinkNetfilter = 12;
@@ -51,9 +48,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "sendmsg", SetLastError = true)]
     public static partial nint SendMsg(SafeFileDescriptor fd, MessageHeader* message, int flags);
-
-    [LibraryImport(LibraryName, EntryPoint = "sendmmsg", SetLastError = true)]
-    public static partial int SendMmsg(SafeFileDescriptor fd, MultiMessageHeader* messages, uint count, int flags);
 
     [LibraryImport(LibraryName, EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int RecvMmsg(SafeFileDescriptor fd, MultiMessageHeader* messages, uint count, int flags, void* timeout);

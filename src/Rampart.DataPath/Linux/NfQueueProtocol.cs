@@ -28,7 +28,6 @@ internal static class NfQueueProtocol
     public const ushort AttributeInputInterface = 5;
     public const ushort AttributeOutputInterface = 6;
     public const ushort AttributePayload = 10;
-    public const ushort AttributeSkbInfo = 14;
     private const ushort AttributeTypeMask = 0x3fff;
 
     public const ushort ConfigCommand = 1;
@@ -144,9 +143,6 @@ internal static class NfQueueProtocol
                 case AttributeOutputInterface when value.Length >= 4:
                     metadata.OutputInterface = BinaryPrimitives.ReadUInt32BigEndian(value);
                     break;
-                case AttributeSkbInfo when value.Length >= 4:
-                    metadata.SkbFlags = (SkbFlags)BinaryPrimitives.ReadUInt32BigEndian(value);
-                    break;
                 case AttributePayload:
                     payloadOffset = offset + AttributeHeaderLength;
                     payloadLength = value.Length;
@@ -176,23 +172,4 @@ public struct PacketMetadata
     public uint Mark { get; set; }
     public uint InputInterface { get; set; }
     public uint OutputInterface { get; set; }
-
-    /// <summary>NFQA_SKB_INFO: only sent on a queue configured with GSO.</summary>
-    public SkbFlags SkbFlags { get; set; }
-}
-
-/// <summary>NFQA_SKB_INFO flags (linux/netfilter/nfnetlink_queue.h).</summary>
-[Flags]
-public enum SkbFlags : uint
-{
-    None = 0,
-
-    /// <summary>NFQA_SKB_CSUMNOTREADY: the TCP/UDP checksum holds only the pseudo-header sum.</summary>
-    ChecksumNotReady = 1,
-
-    /// <summary>NFQA_SKB_GSO: a super-packet the kernel would have segmented later.</summary>
-    Gso = 2,
-
-    /// <summary>NFQA_SKB_CSUM_NOTVERIFIED: received checksum not verified yet.</summary>
-    ChecksumNotVerified = 4,
 }

@@ -6,9 +6,8 @@ namespace Rampart.DataPath.Linux;
 /// <summary>
 /// A bound nfnetlink_queue: receives queued packets in batches (recvmmsg) and returns their verdicts in
 /// one sendmsg per batch. Configured fail-closed: no FAIL_OPEN (packets are dropped while nobody listens,
-/// and the queue disappears with this socket). Without GSO the kernel segments and completes checksums before
-/// queueing; with it, TCP arrives as super-packets with partial checksums (<see cref="PacketMetadata.SkbFlags"/>)
-/// that the handler must segment and checksum itself. Keep it open for the daemon's whole life.
+/// and the queue disappears with this socket) and no GSO (the kernel segments and completes checksums).
+/// Keep it open for the daemon's whole life.
 /// </summary>
 public sealed unsafe class NfQueueSocket : IDisposable
 {
@@ -26,8 +25,7 @@ public sealed unsafe class NfQueueSocket : IDisposable
     /// <param name="queueNumber">The --queue-num of the NFQUEUE rules.</param>
     /// <param name="maxQueueLength">Packets the kernel holds for us before it drops (fails closed).</param>
     /// <param name="socketBufferBytes">SO_RCVBUFFORCE / SO_SNDBUFFORCE (needs CAP_NET_ADMIN).</param>
-    /// <param name="gso">NFQA_CFG_F_GSO: queue GSO super-packets and partial checksums as they are.</param>
-    public NfQueueSocket(ushort queueNumber, uint maxQueueLength = 8192, int socketBufferBytes = 32 << 20, bool gso = false)
+    public NfQueueSocket(ushort queueNumber, uint maxQueueLength = 8192, int socketBufferBytes = 32 << 20)
     {
         QueueNumber = queueNumber;
         _fd = SafeFileDescriptor.FromResult(
@@ -40,7 +38,7 @@ public sealed unsafe class NfQueueSocket : IDisposable
             SetOption(Libc.SoSndBufForce, socketBufferBytes, "SO_SNDBUFFORCE");
             var timeout = new Libc.TimeValue { Microseconds = PollMilliseconds * 1000 };
             Check(Libc.SetSockOpt(_fd, Libc.SolSocket, Libc.SoRcvTimeo, &timeout, sizeof(Libc.TimeValue)), "SO_RCVTIMEO");
-            Configure(maxQueueLength, gso);
+            Configure(maxQueueLength);
         }
         catch
         {
@@ -142,7 +140,7 @@ public sealed unsafe class NfQueueSocket : IDisposable
 
     public void Dispose() => _fd.Dispose();
 
-    private void Configure(uint maxQueueLength, bool gso)
+    private void Configure(uint maxQueueLength)
     {
         Span<byte> buffer = stackalloc byte[ConfigBufferLength];
 
@@ -155,9 +153,9 @@ public sealed unsafe class NfQueueSocket : IDisposable
         SendConfig(buffer, length, "bind queue");
 
         length = BeginConfig(buffer);
-        length += NfQueueProtocol.WriteUInt32Attribute(buffer[length..], NfQueueProtocol.ConfigFlags, gso ? NfQueueProtocol.FlagGso : 0);
+        length += NfQueueProtocol.WriteUInt32Attribute(buffer[length..], NfQueueProtocol.ConfigFlags, 0);
         length += NfQueueProtocol.WriteUInt32Attribute(buffer[length..], NfQueueProtocol.ConfigMask, NfQueueProtocol.FlagFailOpen | NfQueueProtocol.FlagGso);
-        SendConfig(buffer, length, "clear FAIL_OPEN, set GSO");
+        SendConfig(buffer, length, "clear FAIL_OPEN and GSO");
 
         length = BeginConfig(buffer);
         length += NfQueueProtocol.WriteUInt32Attribute(buffer[length..], NfQueueProtocol.ConfigQueueMaxLength, maxQueueLength);

@@ -115,21 +115,8 @@ public sealed class NfQueueProtocolTests
         Assert.Equal(120, packet.Data.Length);
     }
 
-    [Fact]
-    public void TryParsePacket_SkbInfo_ReadsGsoAndChecksumFlags()
-    {
-        Assert.True(NfQueueProtocol.TryParsePacket(BuildPacketMessage(Payload), out var plain, out _, out _));
-        Assert.Equal(SkbFlags.None, plain.SkbFlags);
-
-        // The kernel sends NFQA_SKB_INFO (big-endian) only on a GSO queue: here CSUMNOTREADY | GSO.
-        byte[] message = BuildPacketMessage(Payload, skbInfo: 3);
-        Assert.True(NfQueueProtocol.TryParsePacket(message, out var metadata, out int offset, out int length));
-        Assert.Equal(SkbFlags.Gso | SkbFlags.ChecksumNotReady, metadata.SkbFlags);
-        Assert.Equal(Payload, message.AsSpan(offset, length).ToArray());
-    }
-
-    /// <summary>nlmsghdr + nfgenmsg(queue 7) + PACKET_HDR + MARK + OUTDEV + optional SKB_INFO and PAYLOAD, as the kernel sends.</summary>
-    private static byte[] BuildPacketMessage(byte[]? payload, uint? skbInfo = null)
+    /// <summary>nlmsghdr + nfgenmsg(queue 7) + PACKET_HDR + MARK + OUTDEV + optional PAYLOAD, as the kernel sends.</summary>
+    private static byte[] BuildPacketMessage(byte[]? payload)
     {
         byte[] message = new byte[128];
         int length = NfQueueProtocol.MessageHeaderLength;
@@ -140,11 +127,6 @@ public sealed class NfQueueProtocolTests
         length += NfQueueProtocol.WriteAttributeHeader(message.AsSpan(length), NfQueueProtocol.AttributePacketHeader, 7);
         length += NfQueueProtocol.WriteUInt32Attribute(message.AsSpan(length), NfQueueProtocol.AttributeMark, 0x00100000);
         length += NfQueueProtocol.WriteUInt32Attribute(message.AsSpan(length), NfQueueProtocol.AttributeOutputInterface, 3);
-        if (skbInfo is { } flags)
-        {
-            length += NfQueueProtocol.WriteUInt32Attribute(message.AsSpan(length), NfQueueProtocol.AttributeSkbInfo, flags);
-        }
-
         if (payload is not null)
         {
             payload.CopyTo(message.AsSpan(length + 4));
