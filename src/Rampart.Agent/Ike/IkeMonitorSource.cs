@@ -1,10 +1,11 @@
 using Rampart.Agent.Monitoring;
+using Rampart.Agent.Policy;
 using Rampart.Core.Monitoring;
 
 namespace Rampart.Agent.Ike;
 
 /// <summary>Feeds the monitor and the metrics from the IKE service's latest published status.</summary>
-public sealed class IkeMonitorSource(IkeService ike) : IIkeStatisticsSource
+public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeStatisticsSource
 {
     public Core.Monitoring.IkeStatistics Statistics()
     {
@@ -12,14 +13,18 @@ public sealed class IkeMonitorSource(IkeService ike) : IIkeStatisticsSource
         return new Core.Monitoring.IkeStatistics(s.MainModes, s.QuickModes, s.AuthenticationFailures, s.NegotiationFailures, s.PendingKeyOperations, s.KeyAdditions, s.KeyDeletions, s.Rekeys);
     }
 
-    public IReadOnlyList<MainModeAssociation> MainModeAssociations() =>
-        [.. ike.LatestStatus.MainModes.Select(sa => new MainModeAssociation(
+    public IReadOnlyList<MainModeAssociation> MainModeAssociations()
+    {
+        // Main modes live for the assigned policy's key exchange lifetime (480 minutes by default).
+        var lifetimeSeconds = (policy.Current.Policy?.KeyExchange.MainModeLifetimeMinutes ?? 0) * 60L;
+        return [.. ike.LatestStatus.MainModes.Select(sa => new MainModeAssociation(
             sa.Local,
             sa.Peer,
             sa.Peer,
-            "Preshared key",
+            "Preshared key", // the only method IKE implements so far
             sa.Algorithms ?? "(negotiating)",
             sa.QuickModeSaPairs,
             (long)sa.AgeSeconds,
-            0))];
+            Math.Max(0, lifetimeSeconds - (long)sa.AgeSeconds)))];
+    }
 }
