@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using BackgroundProcess = Rampart.Integration.Tests.Harness.BackgroundProcess;
 
 namespace Rampart.Interop.Tests.Harness;
 
@@ -15,13 +16,13 @@ public sealed class RampartHost : IDisposable
         _namespace = networkNamespace;
         Home = home;
         Directory.CreateDirectory(home);
-        _agent = new BackgroundProcess(["ip", "netns", "exec", networkNamespace, "env", "RAMPART_HOME=" + home, "dotnet", Cli, "agent", "run"]);
+        _agent = new BackgroundProcess("ip", ["netns", "exec", networkNamespace, "env", "RAMPART_HOME=" + home, "dotnet", Cli, "agent", "run"]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!File.Exists(SocketPath) || !Rampart("agent", "status").Succeeded)
         {
             if (_agent.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException("rampartd did not start: " + _agent.Output);
+                throw new InvalidOperationException("rampartd did not start: " + AgentOutput);
             }
 
             Thread.Sleep(100);
@@ -30,7 +31,7 @@ public sealed class RampartHost : IDisposable
 
     public string Home { get; }
 
-    public string AgentOutput => _agent.Output;
+    public string AgentOutput => _agent.Output + _agent.Error;
 
     private static string Cli => Path.Combine(AppContext.BaseDirectory, "rampart.dll");
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BackgroundProcess = Rampart.Integration.Tests.Harness.BackgroundProcess;
 
 namespace Rampart.Interop.Tests.Harness;
 
@@ -55,7 +56,7 @@ public sealed class StrongSwanLab : IDisposable
             Script("charon-start.sh", RightNamespace, StrongSwanConfig);
             _charonUp = true;
             Swanctl("--load-all").EnsureSuccess();
-            _capture = new BackgroundProcess(["ip", "netns", "exec", LeftNamespace, "tshark", "-q", "-n", "-i", "veth-l", "-w", CaptureFile]);
+            _capture = new BackgroundProcess("ip", ["netns", "exec", LeftNamespace, "tshark", "-q", "-n", "-i", "veth-l", "-w", CaptureFile]);
             _capture.WaitForText("Capturing on", TimeSpan.FromSeconds(30));
             Thread.Sleep(500);
             Rampart = Own(new RampartHost(LeftNamespace, Path.Combine(_work, "rampart")));
