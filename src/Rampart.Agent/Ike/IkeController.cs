@@ -35,6 +35,7 @@ public sealed record IkeControllerOptions
 /// </summary>
 public sealed partial class IkeController : IDisposable
 {
+    private const int MaxParkedAcquires = 256;
     private readonly IkeV1Engine _engine;
     private readonly DataPathEngine _dataPath;
     private readonly PolicyState _policy;
@@ -48,6 +49,8 @@ public sealed partial class IkeController : IDisposable
     private readonly Dictionary<IPAddress, DateTimeOffset> _lastHeard = [];
     private readonly Dictionary<uint, InstalledPair> _pairs = [];
     private readonly Dictionary<uint, uint> _inboundByOutbound = [];
+    private readonly List<Acquire> _parkedAcquires = [];
+    private AppliedPolicy _applied;
     private DateTimeOffset? _engineDue;
     private long _softAssociations;
     private long _keyAdditions;
@@ -64,11 +67,12 @@ public sealed partial class IkeController : IDisposable
         _send = send;
         _audit = audit;
         _logger = logger;
+        _applied = policy.Current;
         var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
         _engine = new IkeV1Engine(new IkeV1EngineOptions
         {
-            FindPeer = remote => PolicyIkeMapping.FindPeer(_policy.Current, remote),
-            FindQuickMode = (_, selector) => PolicyIkeMapping.FindQuickMode(_policy.Current, selector),
+            FindPeer = remote => PolicyIkeMapping.FindPeer(_applied, remote),
+            FindQuickMode = (_, selector) => PolicyIkeMapping.FindQuickMode(_applied, selector),
             RetransmitInitial = engineOptions.RetransmitInitial,
             MaxRetransmits = engineOptions.MaxRetransmits,
             HalfOpenTimeout = engineOptions.HalfOpenTimeout,
@@ -122,13 +126,22 @@ public sealed partial class IkeController : IDisposable
     public void OnAcquire(Acquire acquire)
     {
         ArgumentNullException.ThrowIfNull(acquire);
+        CatchUpWithPolicy();
+        if (!ReferenceEquals(acquire.Policy, _applied.Compiled))
+        {
+            // Raised under a policy the data path has already replaced (it forgot the negotiation then), or under one
+            // applied to the data path but not yet published to IKE: keep it until the next policy change decides.
+            Park(acquire);
+            return;
+        }
+
         var now = _time.GetUtcNow();
         if (_pending.ContainsKey(acquire.Binding))
         {
             return;
         }
 
-        if (!PolicyIkeMapping.TryMapAcquire(_policy.Current, acquire, out var negotiation, out var failure))
+        if (!PolicyIkeMapping.TryMapAcquire(_applied, acquire, out var negotiation, out var failure))
         {
             _negotiationFailures++;
             _dataPath.MarkNegotiationFailed(acquire.Binding);
@@ -149,6 +162,7 @@ public sealed partial class IkeController : IDisposable
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(remote);
+        CatchUpWithPolicy();
         var now = _time.GetUtcNow();
         _lastHeard[remote.Address] = now;
         if (_logger.IsEnabled(LogLevel.Debug))
@@ -175,6 +189,7 @@ public sealed partial class IkeController : IDisposable
     /// <summary>Runs the engine's due work and the fallback checks.</summary>
     public void OnTimer()
     {
+        CatchUpWithPolicy();
         var now = _time.GetUtcNow();
         if (_engineDue is { } due && due <= now)
         {
@@ -197,6 +212,7 @@ public sealed partial class IkeController : IDisposable
     /// <summary>An SA reached a lifetime limit or idled: rekey an initiated pair in use, delete idle or expired ones (telling the peer).</summary>
     public void OnLifetime(SaLifetimeEvent lifetime)
     {
+        CatchUpWithPolicy();
         var now = _time.GetUtcNow();
         var spec = lifetime.Sa.Spec;
         var inboundSpi = spec.Direction == Core.SecurityAssociations.SaDirection.Inbound ? spec.Spi : _inboundByOutbound.GetValueOrDefault(spec.Spi);
@@ -227,10 +243,26 @@ public sealed partial class IkeController : IDisposable
         }
     }
 
-    /// <summary>The policy changed: SAs no rule of the new policy would negotiate are deleted (the peer told); stale negotiations are forgotten.</summary>
-    public void OnPolicyChanged(AppliedPolicy applied)
+    /// <summary>
+    /// The policy state published a new policy: act on it (also done first thing by every other entry point, so IKE
+    /// never negotiates for a policy older than the one the data path enforces).
+    /// </summary>
+    public void OnPolicyChanged() => CatchUpWithPolicy();
+
+    /// <summary>
+    /// When the published policy changed since IKE last looked: SAs no rule of the new policy would negotiate are
+    /// deleted (the peer told), negotiations of the old policy are forgotten (the data path forgot them when it swapped
+    /// policies), and acquires parked for the new policy are started.
+    /// </summary>
+    private void CatchUpWithPolicy()
     {
-        ArgumentNullException.ThrowIfNull(applied);
+        var applied = _policy.Current;
+        if (ReferenceEquals(applied, _applied))
+        {
+            return;
+        }
+
+        _applied = applied;
         var now = _time.GetUtcNow();
         _pending.Clear();
         foreach (var pair in _pairs.Values.ToList())
@@ -244,6 +276,21 @@ public sealed partial class IkeController : IDisposable
                 DeletePair(pair, now);
             }
         }
+
+        var parked = _parkedAcquires.Where(a => ReferenceEquals(a.Policy, applied.Compiled)).ToList();
+        _parkedAcquires.Clear();
+        parked.ForEach(OnAcquire);
+    }
+
+    private void Park(Acquire acquire)
+    {
+        // Bounded: stale acquires are dropped at the next policy change, and a burst of them must not grow memory.
+        if (_parkedAcquires.Count >= MaxParkedAcquires)
+        {
+            _parkedAcquires.RemoveAt(0);
+        }
+
+        _parkedAcquires.Add(acquire);
     }
 
     /// <summary><c>rampart agent restart</c>: all IKE state is forgotten (the data path was reset just before).</summary>
@@ -251,6 +298,7 @@ public sealed partial class IkeController : IDisposable
     {
         _engine.Reset();
         _pending.Clear();
+        _parkedAcquires.Clear();
         _lastHeard.Clear();
         _pairs.Clear();
         _inboundByOutbound.Clear();
@@ -338,7 +386,7 @@ public sealed partial class IkeController : IDisposable
 
     private void Install(IpsecSaSpec inbound, IpsecSaSpec outbound)
     {
-        var applied = _policy.Current;
+        var applied = _applied;
         var peer = outbound.Destination.Address;
         var pending = _pending.Values.FirstOrDefault(p => p.Negotiation.Peer.RemoteAddress.Equals(peer) && p.Negotiation.Selector == outbound.Selector);
         var binding = pending?.Binding ?? PolicyIkeMapping.BindingFor(applied, outbound.Selector);

@@ -151,8 +151,8 @@ public sealed partial class IkeService : BackgroundService
             case LifetimeWork lifetime:
                 _controller.OnLifetime(lifetime.Event);
                 break;
-            case PolicyWork policy:
-                _controller.OnPolicyChanged(policy.Applied);
+            case PolicyWork:
+                _controller.OnPolicyChanged();
                 break;
             case RestartWork:
                 _controller.OnRestart();
@@ -189,7 +189,7 @@ public sealed partial class IkeService : BackgroundService
         }
     }
 
-    private void OnPolicyChanged(AppliedPolicy applied) => _work.Writer.TryWrite(new PolicyWork(applied));
+    private void OnPolicyChanged(AppliedPolicy _) => _work.Writer.TryWrite(new PolicyWork());
 
     private void Send(SendDatagram send)
     {
@@ -228,7 +228,7 @@ public sealed partial class IkeService : BackgroundService
 
     private sealed record LifetimeWork(SaLifetimeEvent Event) : Work;
 
-    private sealed record PolicyWork(AppliedPolicy Applied) : Work;
+    private sealed record PolicyWork : Work;
 
     private sealed record RestartWork : Work;
 

@@ -10,8 +10,9 @@ namespace Rampart.Agent.Policy;
 
 /// <summary>
 /// The policy agent: follows the store and enforces the assigned policy. It re-reads the store whenever its
-/// generation changes (the CLI also pokes it through <c>policy.reload</c>, so an assignment takes effect at once),
-/// compiles the policy, swaps it into the data path and publishes it to IKE. Nothing restarts.
+/// generation changes (the CLI also pokes it through <c>policy.reload</c>, which answers once the change is in force,
+/// so a command such as <c>policy assign</c> returns with the policy enforced), compiles the policy, swaps it into
+/// the data path and publishes it to IKE. Nothing restarts.
 /// </summary>
 public sealed partial class PolicyAgent(
     AgentOptions options,
@@ -23,14 +24,28 @@ public sealed partial class PolicyAgent(
     ILogger<PolicyAgent> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReloadAnswerLimit = TimeSpan.FromSeconds(4);
     private readonly SemaphoreSlim _reload = new(0);
+
+    // Completed when the next pass over the store ends: a pass that starts after a reload request sees its change.
+    private TaskCompletionSource _nextPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        dispatcher.Register("policy.reload", _ =>
+        dispatcher.Register("policy.reload", async cancellationToken =>
         {
+            var pass = Volatile.Read(ref _nextPass).Task;
             _reload.Release();
-            return ValueTask.FromResult<object?>(null);
+            try
+            {
+                await pass.WaitAsync(ReloadAnswerLimit, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A slow store: the change still applies on the next pass; the CLI must not hang on it.
+            }
+
+            return null;
         });
         dispatcher.Register("policy.status", _ => ValueTask.FromResult<object?>(Status()));
         var applied = -1L;
@@ -45,6 +60,7 @@ public sealed partial class PolicyAgent(
         using var store = SqlitePolicyStore.Open(options.Home);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var pass = Interlocked.Exchange(ref _nextPass, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
                 var generation = store.ReadGeneration();
@@ -58,6 +74,10 @@ public sealed partial class PolicyAgent(
             {
                 // A locked or unreadable store must not stop enforcement of the policy already applied.
                 LogApplyFailed(e);
+            }
+            finally
+            {
+                pass.TrySetResult();
             }
 
             // Wake on the poll interval, or at once when the CLI says the store changed.

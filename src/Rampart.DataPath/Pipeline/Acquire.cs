@@ -10,7 +10,7 @@ namespace Rampart.DataPath.Pipeline;
 /// <see cref="DataPathEngine.MarkSoft"/> or <see cref="DataPathEngine.MarkNegotiationFailed"/>.
 /// </summary>
 /// <param name="Binding">The SA binding the negotiation is for; echo it back when installing.</param>
-/// <param name="PolicyName">The assigned policy.</param>
+/// <param name="Policy">The policy the packet was classified under (the agent ignores acquires of a policy it has replaced).</param>
 /// <param name="Rule">The rule whose Negotiate filter matched.</param>
 /// <param name="Filter">The filter that matched (the mirror half for a reply).</param>
 /// <param name="Flow">The packet that triggered it.</param>
@@ -19,7 +19,7 @@ namespace Rampart.DataPath.Pipeline;
 /// <param name="RaisedAt">When the engine raised it.</param>
 public sealed record Acquire(
     OutboundSaKey Binding,
-    string PolicyName,
+    CompiledPolicy Policy,
     CompiledRule Rule,
     PacketFilter Filter,
     FlowKey Flow,

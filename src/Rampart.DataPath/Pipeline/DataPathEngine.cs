@@ -638,7 +638,7 @@ public sealed class DataPathEngine
             }
 
             var acquire = new Acquire(
-                key, state.Policy.PolicyName, rule.Rule, filter, flow,
+                key, state.Policy, rule.Rule, filter, flow,
                 AddressPrefix.ToAddress(flow.Source, flow.IsIPv6),
                 rule.Rule.TunnelEndpoint ?? AddressPrefix.ToAddress(flow.Destination, flow.IsIPv6),
                 pending.Since);

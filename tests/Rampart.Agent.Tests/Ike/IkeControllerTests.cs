@@ -82,6 +82,46 @@ public sealed class IkeControllerTests : IDisposable
     }
 
     [Fact]
+    public void Acquire_HandledBeforeThePolicyChangeReachesIke_KeepsItsNegotiation_AndFallsBack()
+    {
+        // The data path swaps policies before IKE's policy work runs: an acquire of the new policy may come first.
+        _linkUp = false;
+        _a.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        var acquire = PolicyIkeMappingTests.AcquireFor(_a.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
+
+        _a.Controller.OnAcquire(acquire);
+        _a.Controller.OnPolicyChanged();
+        Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(acquire.Binding, Assert.Single(_a.DataPath.Bindings(), b => b.Status == BindingStatus.Soft).Key);
+    }
+
+    [Fact]
+    public void Acquire_OfAPolicyNotYetPublished_WaitsForIt_AndOneOfAReplacedPolicyIsDropped()
+    {
+        _linkUp = false;
+        var server = TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123");
+        var early = PolicyIkeMappingTests.AcquireFor(server, TestPolicies.HostA, TestPolicies.HostB);
+
+        _a.Controller.OnAcquire(early);
+        Assert.Empty(_a.Outbox);
+        Assert.Equal(0, _a.Controller.Statistics().PendingKeyOperations);
+
+        _a.Policy.Publish(server);
+        _a.Controller.OnPolicyChanged();
+        Assert.NotEmpty(_a.Outbox);
+        Assert.Equal(1, _a.Controller.Statistics().PendingKeyOperations);
+
+        // Replaced by Secure Server before the fallback: the Server negotiation and a late acquire of it are forgotten.
+        _a.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.SecureServer, TestPolicies.HostA, psk: "ABC123"));
+        _a.Controller.OnAcquire(early);
+        Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(0, _a.Controller.Statistics().PendingKeyOperations);
+        Assert.Empty(_a.DataPath.Bindings());
+        Assert.DoesNotContain(_a.Audits, r => r.EventId == AuditEventId.SoftAssociation);
+    }
+
+    [Fact]
     public void RequestSecurity_NeverFallsBack_OnceThePeerAnswered_AndAFailureBlocksForOneMinute()
     {
         _a.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
@@ -199,7 +239,8 @@ public sealed class IkeControllerTests : IDisposable
         _a.Controller.OnAcquire(PolicyIkeMappingTests.AcquireFor(_a.Policy.Current, TestPolicies.HostA, TestPolicies.HostB));
         Deliver();
 
-        _a.Controller.OnPolicyChanged(AppliedPolicy.None);
+        _a.Policy.Publish(AppliedPolicy.None);
+        _a.Controller.OnPolicyChanged();
         Deliver();
 
         Assert.Equal(0, _a.Controller.InstalledPairs);

@@ -142,7 +142,7 @@ public class PolicyIkeMappingTests
         var binding = rule.TunnelEndpoint is { } endpoint
             ? new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, AddressPrefix.ToNumber(endpoint).Value, false)
             : new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, source, destination, isIPv6);
-        return new Acquire(binding, applied.Compiled.PolicyName, rule, filter, flow, local, peer ?? remote, DateTimeOffset.UnixEpoch);
+        return new Acquire(binding, applied.Compiled, rule, filter, flow, local, peer ?? remote, DateTimeOffset.UnixEpoch);
     }
 
     private sealed record OutboundSaKeyExpectation(int RuleIndex, IPAddress Remote)

@@ -64,7 +64,7 @@ public class EngineNegotiationTests
         Assert.Equal(BindingAB, acquire.Binding);
         Assert.Equal(AddressB, acquire.PeerAddress);
         Assert.Equal(AddressA, acquire.LocalAddress);
-        Assert.Equal("Test Policy", acquire.PolicyName);
+        Assert.Equal("Test Policy", acquire.Policy.PolicyName);
         Assert.Equal(0, acquire.Rule.RuleIndex);
         Assert.Equal(1, hosts.A.Statistics.AcquiresRaised);
         Assert.Equal(BindingStatus.Negotiating, Assert.Single(hosts.A.Bindings()).Status);
