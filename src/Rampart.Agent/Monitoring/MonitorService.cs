@@ -80,7 +80,7 @@ public sealed class MonitorService(
             PacketsNotDecrypted: dataPath.NotDecrypted,
             PacketsNotAuthenticated: dataPath.NotAuthenticated,
             ReplayDrops: dataPath.ReplayDrops,
-            SoftAssociations: dataPath.SoftAssociations,
+            SoftAssociations: dataPath.ActiveSoftAssociations,
             MainModes: keying.MainModes,
             QuickModes: keying.QuickModes,
             AuthenticationFailures: keying.AuthenticationFailures,

@@ -32,7 +32,7 @@ public sealed class RampartMetrics : IDisposable
         Counter("rampart.ipsec.packets_not_decrypted", s => s.PacketsNotDecrypted, "{packet}", "Packets that failed to decrypt");
         Counter("rampart.ipsec.packets_not_authenticated", s => s.PacketsNotAuthenticated, "{packet}", "Packets that failed their integrity check");
         Counter("rampart.ipsec.replay_drops", s => s.ReplayDrops, "{packet}", "Packets dropped by the anti-replay window");
-        Counter("rampart.ipsec.soft_associations", s => s.SoftAssociations, "{association}", "Soft associations: clear traffic after the peer did not answer IKE");
+        Meter.CreateObservableUpDownCounter("rampart.ipsec.soft_associations", () => Current().SoftAssociations, "{association}", "Soft associations in force: clear traffic after the peer did not answer IKE");
         Counter("rampart.ike.main_modes", s => s.MainModes, "{negotiation}", "Main modes established");
         Counter("rampart.ike.quick_modes", s => s.QuickModes, "{negotiation}", "Quick modes established");
         Counter("rampart.ike.authentication_failures", s => s.AuthenticationFailures, "{failure}", "Peers that failed authentication");

@@ -2,7 +2,8 @@ namespace Rampart.Core.Monitoring;
 
 /// <summary>
 /// The monitor's statistics: the data path's (IPsec) counters and IKE's (ISAKMP/Oakley) counters.
-/// Everything but <see cref="ActiveAssociations"/> and <see cref="PendingKeyOperations"/> counts up from agent start.
+/// Everything but <see cref="ActiveAssociations"/>, <see cref="SoftAssociations"/> and <see cref="PendingKeyOperations"/>
+/// counts up from agent start.
 /// </summary>
 /// <param name="ActiveAssociations">SAs installed in the data path (each direction is one SA).</param>
 /// <param name="ConfidentialBytesSent">Bytes sent encrypted (ESP with a cipher).</param>
@@ -13,7 +14,8 @@ namespace Rampart.Core.Monitoring;
 /// <param name="PacketsNotDecrypted">Packets that failed to decrypt.</param>
 /// <param name="PacketsNotAuthenticated">Packets that failed their integrity check.</param>
 /// <param name="ReplayDrops">Packets dropped by the anti-replay window.</param>
-/// <param name="SoftAssociations">Soft associations made (clear traffic after the peer did not answer IKE).</param>
+/// <param name="SoftAssociations">Soft associations in force now (clear traffic after the peer did not answer IKE), as
+/// Windows 2000's monitor counted them; each ends after the quick mode idle timeout without traffic.</param>
 /// <param name="MainModes">Main modes (IKE SAs) established.</param>
 /// <param name="QuickModes">Quick modes (IPsec SA pairs) established.</param>
 /// <param name="AuthenticationFailures">Peers that failed authentication.</param>

@@ -27,6 +27,9 @@ public sealed class DataPathEngine
     private const byte ProtocolEsp = 50;
     private const byte ProtocolAh = 51;
 
+    /// <summary>How stale a soft association's last-use time may get: the idle check is this much approximate.</summary>
+    private static readonly TimeSpan SoftTouchGranularity = TimeSpan.FromSeconds(1);
+
     private readonly Lock _writeLock = new();
     private readonly TimeProvider _time;
     private readonly DataPathEngineOptions _options;
@@ -37,6 +40,8 @@ public sealed class DataPathEngine
     private readonly PacketBufferPool _pool;
     private readonly long _acquireRetryTicks;
     private readonly long _holdTicks;
+    private readonly long _softIdleTicks;
+    private readonly long _touchTicks;
     private EngineState _state = EngineState.Empty;
     private int _pendingCount;
     private int _nextSelectorId;
@@ -58,6 +63,8 @@ public sealed class DataPathEngine
         _pool = new PacketBufferPool(_options.MaxHeldPacketsPerBinding * 64);
         _acquireRetryTicks = ToTicks(_options.AcquireRetryInterval);
         _holdTicks = ToTicks(_options.HoldTimeout);
+        _softIdleTicks = ToTicks(database.IdleTimeout);
+        _touchTicks = ToTicks(SoftTouchGranularity);
     }
 
     public SecurityAssociationDatabase Database => _processor.Database;
@@ -187,9 +194,13 @@ public sealed class DataPathEngine
         }
 
         var key = rule.BindingKey(filter, flow.Destination, flow.Source, flow.IsIPv6);
-        return _negotiations.TryGetValue(key, out var negotiation) && negotiation.Kind == NegotiationKind.Soft
-            ? PacketVerdict.Accept
-            : Drop(DropReason.UnsecuredInbound);
+        if (_negotiations.TryGetValue(key, out var negotiation) && negotiation.Kind == NegotiationKind.Soft)
+        {
+            negotiation.Touch(_time.GetTimestamp(), _touchTicks);
+            return PacketVerdict.Accept;
+        }
+
+        return Drop(DropReason.UnsecuredInbound);
     }
 
     /// <summary>Installs (or rekeys) the outbound SA of a policy binding; packets held for it are protected and released.</summary>
@@ -303,7 +314,9 @@ public sealed class DataPathEngine
 
     /// <summary>
     /// The peer did not answer IKE and the rule allows clear traffic: a soft SA. Traffic of the binding flows in clear
-    /// both ways until <see cref="ClearNegotiation"/>, a real SA, a policy change or <see cref="Reset"/>; held packets go out in clear.
+    /// both ways until it idles (no packet either way for the SA database's idle timeout; <see cref="Poll"/> removes it
+    /// and the next packet negotiates again), <see cref="ClearNegotiation"/>, a real SA, a policy change or
+    /// <see cref="Reset"/>; held packets go out in clear.
     /// </summary>
     public void MarkSoft(OutboundSaKey binding)
     {
@@ -312,8 +325,6 @@ public sealed class DataPathEngine
         {
             ReleaseOrDrop(held, release: true);
         }
-
-        Statistics.CountSoft();
     }
 
     /// <summary>The negotiation failed: matching outbound packets are dropped until <paramref name="until"/> (default: now plus the block duration).</summary>
@@ -326,7 +337,7 @@ public sealed class DataPathEngine
         DropHeld(Replace(binding, blocked));
     }
 
-    /// <summary>Forgets a binding's pending, soft or blocked state (e.g. a soft SA idled out).</summary>
+    /// <summary>Forgets a binding's pending, soft or blocked state: its next packet negotiates again.</summary>
     public bool ClearNegotiation(OutboundSaKey binding)
     {
         lock (_writeLock)
@@ -380,7 +391,8 @@ public sealed class DataPathEngine
 
     /// <summary>
     /// Timer work, about once a second: runs the SA database's lifetime check (hard-expired SAs are removed, and
-    /// their inbound SPIs forgotten here), drops stale held packets, forgets old pending negotiations and ended blocks.
+    /// their inbound SPIs forgotten here), drops stale held packets, forgets old pending negotiations, ended blocks and
+    /// idle soft associations.
     /// Returns the lifetime events for the agent (rekey on soft expiry, delete on idle).
     /// </summary>
     public IReadOnlyList<SaLifetimeEvent> Poll()
@@ -400,6 +412,7 @@ public sealed class DataPathEngine
             {
                 NegotiationKind.Pending => now - negotiation.Timestamp >= _acquireRetryTicks,
                 NegotiationKind.Blocked => now >= negotiation.UntilTimestamp,
+                NegotiationKind.Soft => now - negotiation.LastUsedTimestamp >= _softIdleTicks,
                 _ => false,
             };
             if (expired)
@@ -597,6 +610,7 @@ public sealed class DataPathEngine
                 switch (negotiation.Kind)
                 {
                     case NegotiationKind.Soft:
+                        negotiation.Touch(now, _touchTicks);
                         return PacketVerdict.Accept;
                     case NegotiationKind.Blocked when now < negotiation.UntilTimestamp:
                         return Drop(DropReason.NegotiationFailed);
@@ -712,6 +726,12 @@ public sealed class DataPathEngine
     {
         lock (_writeLock)
         {
+            if (next.Kind == NegotiationKind.Soft)
+            {
+                // Counted before it is visible, so a concurrent Poll retiring it cannot take the count below zero.
+                Statistics.CountSoftStarted();
+            }
+
             Negotiation? previous = null;
             _negotiations.AddOrUpdate(binding, next, (_, existing) =>
             {
@@ -725,9 +745,14 @@ public sealed class DataPathEngine
     /// <summary>Ends a negotiation state taken out of the dictionary; returns its held packets.</summary>
     private PacketBuffer[] Retire(Negotiation negotiation)
     {
-        if (negotiation.Kind == NegotiationKind.Pending)
+        switch (negotiation.Kind)
         {
-            Interlocked.Decrement(ref _pendingCount);
+            case NegotiationKind.Pending:
+                Interlocked.Decrement(ref _pendingCount);
+                break;
+            case NegotiationKind.Soft:
+                Statistics.CountSoftEnded();
+                break;
         }
 
         return negotiation.Close();

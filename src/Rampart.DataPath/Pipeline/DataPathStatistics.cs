@@ -13,7 +13,8 @@ public sealed class DataPathStatistics
     private long _packetsHeld;
     private long _heldReleased;
     private long _heldDropped;
-    private long _softAssociations;
+    private long _softAssociationsMade;
+    private long _activeSoftAssociations;
 
     /// <summary>Outbound packets secured with ESP/AH.</summary>
     public long PacketsProtected => Volatile.Read(ref _protected);
@@ -31,8 +32,11 @@ public sealed class DataPathStatistics
     /// <summary>Held packets dropped: hold timeout, failed negotiation, policy change or reset.</summary>
     public long HeldPacketsDropped => Volatile.Read(ref _heldDropped);
 
-    /// <summary>Soft associations made (the peer did not answer IKE and the action allowed clear traffic).</summary>
-    public long SoftAssociations => Volatile.Read(ref _softAssociations);
+    /// <summary>Soft associations made since start (the peer did not answer IKE and the action allowed clear traffic).</summary>
+    public long SoftAssociationsMade => Volatile.Read(ref _softAssociationsMade);
+
+    /// <summary>Soft associations in force now (Windows 2000's monitor count): made and not yet idled out, replaced or cleared.</summary>
+    public long ActiveSoftAssociations => Volatile.Read(ref _activeSoftAssociations);
 
     public long BadSpi => Dropped(DropReason.BadSpi);
 
@@ -63,5 +67,11 @@ public sealed class DataPathStatistics
 
     internal void CountHeldDropped(int count) => Interlocked.Add(ref _heldDropped, count);
 
-    internal void CountSoft() => Interlocked.Increment(ref _softAssociations);
+    internal void CountSoftStarted()
+    {
+        Interlocked.Increment(ref _softAssociationsMade);
+        Interlocked.Increment(ref _activeSoftAssociations);
+    }
+
+    internal void CountSoftEnded() => Interlocked.Decrement(ref _activeSoftAssociations);
 }

@@ -22,6 +22,7 @@ internal sealed class Negotiation(NegotiationKind kind, long timestamp, DateTime
     private readonly List<PacketBuffer> _held = [];
     private bool _closed;
     private long _heldSince;
+    private long _lastUsedTimestamp = timestamp;
 
     public NegotiationKind Kind { get; } = kind;
 
@@ -34,6 +35,21 @@ internal sealed class Negotiation(NegotiationKind kind, long timestamp, DateTime
     public long UntilTimestamp { get; } = untilTimestamp;
 
     public DateTimeOffset? Until { get; } = until;
+
+    /// <summary>TimeProvider timestamp of the last packet a soft state let through, to within the touch granularity.</summary>
+    public long LastUsedTimestamp => Volatile.Read(ref _lastUsedTimestamp);
+
+    /// <summary>
+    /// Records a packet at <paramref name="now"/> on the packet path. Writes only when the stored time is at least
+    /// <paramref name="granularity"/> old, so a busy flow reads a shared line instead of bouncing it between cores.
+    /// </summary>
+    public void Touch(long now, long granularity)
+    {
+        if (now - Volatile.Read(ref _lastUsedTimestamp) >= granularity)
+        {
+            Volatile.Write(ref _lastUsedTimestamp, now);
+        }
+    }
 
     /// <summary>Copies the packet into a pooled buffer; false when full or closed. Held packets older than <paramref name="staleBefore"/> are dropped first.</summary>
     public bool TryHold(PacketBuffer packet, PacketBufferPool pool, int maxHeld, long now, long staleBefore, DataPathStatistics statistics)

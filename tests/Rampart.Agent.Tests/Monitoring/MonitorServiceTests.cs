@@ -101,6 +101,21 @@ public sealed class MonitorServiceTests : IDisposable
     }
 
     [Fact]
+    public void SoftAssociations_CountsTheCurrentOnes_AnIdledOneLeavesTheListAndTheCount()
+    {
+        _hosts.A.MarkSoft(MonitorHosts.BindingA(System.Net.IPAddress.Parse("192.0.2.2")));
+        _hosts.A.MarkSoft(MonitorHosts.BindingA(System.Net.IPAddress.Parse("192.0.2.3")));
+        Assert.Equal(2, _hosts.Monitor.Snapshot().Statistics.SoftAssociations);
+
+        _hosts.Time.Advance(_hosts.DatabaseA.IdleTimeout);
+        _hosts.A.Poll();
+
+        var snapshot = _hosts.Monitor.Snapshot();
+        Assert.Empty(snapshot.Associations);
+        Assert.Equal(0, snapshot.Statistics.SoftAssociations);
+    }
+
+    [Fact]
     public void Snapshot_BlockedBinding_ShowsTheTimeLeftOfTheBlock()
     {
         _hosts.A.MarkNegotiationFailed(MonitorHosts.BindingA());

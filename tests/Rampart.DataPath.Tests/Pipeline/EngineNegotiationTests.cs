@@ -191,11 +191,12 @@ public class EngineNegotiationTests
         var soft = Assert.Single(hosts.A.Bindings());
         Assert.Equal(BindingStatus.Soft, soft.Status);
         Assert.Equal(hosts.Time.GetUtcNow(), soft.Since);
-        Assert.Equal(1, hosts.A.Statistics.SoftAssociations);
+        Assert.Equal((1, 1), (hosts.A.Statistics.SoftAssociationsMade, hosts.A.Statistics.ActiveSoftAssociations));
         Assert.False(hosts.A.Acquires.TryRead(out _));
 
         // A real SA replaces the soft one.
         hosts.InstallBindingPair(BindingAB, BindingBA);
+        Assert.Equal((1, 0), (hosts.A.Statistics.SoftAssociationsMade, hosts.A.Statistics.ActiveSoftAssociations));
         Assert.Equal(PacketVerdict.AcceptModified, hosts.A.ProcessOutbound(Buffer(Ping(AddressA, AddressB))));
         Assert.Equal(PacketVerdict.Drop(DropReason.UnsecuredInbound), hosts.A.ProcessInbound(Buffer(Ping(AddressB, AddressA, reply: true))));
     }
