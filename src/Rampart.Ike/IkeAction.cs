@@ -30,9 +30,17 @@ public enum IkeAuditKind
 /// <summary>
 /// An audit record. <paramref name="Reason"/> is the notification that failed it (e.g. AUTHENTICATION-FAILED,
 /// NO-PROPOSAL-CHOSEN), null on success or when the peer did not answer; <paramref name="PeerAnswered"/> tells a
-/// "no answer at all" failure (soft SA candidate) from a failure after the peer replied.
+/// "no answer at all" failure (soft SA candidate) from a failure after the peer replied. <paramref name="Mismatch"/>
+/// says why no proposal was acceptable (NO-PROPOSAL-CHOSEN only).
 /// </summary>
-public sealed record IkeAuditEvent(IkeAuditKind Kind, IPAddress Peer, NotifyMessageType? Reason, bool PeerAnswered, string Detail, TrafficSelector? Selector = null) : IkeAction;
+public sealed record IkeAuditEvent(
+    IkeAuditKind Kind,
+    IPAddress Peer,
+    NotifyMessageType? Reason,
+    bool PeerAnswered,
+    string Detail,
+    TrafficSelector? Selector = null,
+    ProposalMismatch? Mismatch = null) : IkeAction;
 
 /// <summary>A trace line (the Oakley.log of the walkthrough); never contains key material.</summary>
 public sealed record IkeLogEvent(int EventId, string Message) : IkeAction;

@@ -62,14 +62,18 @@ public static class IkeAuditRecords
                     ? new(AuditEventId.MainModeEnded, true, $"IKE security association ended: Key Exchange Mode (Main Mode) with {audit.Peer}", fields)
                     : new(AuditEventId.QuickModeEnded, true, $"IKE security association ended: Data Protection Mode (Quick Mode) with {audit.Peer}", fields);
             case IkeAuditKind.NegotiationFailed:
-                return Failure(audit.Peer, audit.Reason, audit.Detail, audit.Selector, audit.PeerAnswered);
+                return Failure(audit.Peer, audit.Reason, audit.Detail, audit.Selector, audit.PeerAnswered, audit.Mismatch);
             default:
                 return null;
         }
     }
 
-    /// <summary>545 for an authentication failure, 546 for no acceptable proposal, else 547, each with the reason.</summary>
-    public static IkeAuditRecord Failure(IPAddress peer, NotifyMessageType? reason, string detail, Rampart.Ike.TrafficSelector? selector, bool peerAnswered)
+    /// <summary>
+    /// 545 for an authentication failure, 546 for no acceptable proposal, else 547, each with the reason. A 546 names
+    /// the mode and, from <paramref name="mismatch"/>, the attribute that did not match with the expected and received
+    /// values (the initiator whose proposals the peer refused knows only the mode).
+    /// </summary>
+    public static IkeAuditRecord Failure(IPAddress peer, NotifyMessageType? reason, string detail, Rampart.Ike.TrafficSelector? selector, bool peerAnswered, ProposalMismatch? mismatch = null)
     {
         ArgumentNullException.ThrowIfNull(peer);
         List<AuditField> fields = [.. PeerFields(peer)];
@@ -81,13 +85,36 @@ public static class IkeAuditRecords
         var reasonText = reason is { } r ? $"{r} ({detail})" : detail;
         fields.Add(new(Parameters, "Failure Reason", reasonText));
         fields.Add(new(Parameters, "Peer Answered", peerAnswered ? "yes" : "no"));
-        return reason switch
+        switch (reason)
         {
-            NotifyMessageType.AuthenticationFailed => new(AuditEventId.PeerAuthenticationFailed, false, $"IKE peer authentication failed with {peer}: {reasonText}", fields),
-            NotifyMessageType.NoProposalChosen => new(AuditEventId.InvalidProposal, false, $"IKE proposal not acceptable with {peer}: {reasonText}", fields),
-            _ => new(AuditEventId.NegotiationFailed, false, $"IKE security association negotiation failed with {peer}: {reasonText}", fields),
-        };
+            case NotifyMessageType.AuthenticationFailed:
+                return new(AuditEventId.PeerAuthenticationFailed, false, $"IKE peer authentication failed with {peer}: {reasonText}", fields);
+            case NotifyMessageType.NoProposalChosen when mismatch is not null:
+                var mode = ModeName(mismatch.Mode);
+                fields.Add(new(Parameters, "Mode", mode));
+                fields.Add(new(Parameters, "Attribute", mismatch.Attribute));
+                if (mismatch.Expected is not null)
+                {
+                    fields.Add(new(Parameters, "Expected Value", mismatch.Expected));
+                }
+
+                if (mismatch.Received is not null)
+                {
+                    fields.Add(new(Parameters, "Received Value", mismatch.Received));
+                }
+
+                return new(AuditEventId.InvalidProposal, false, $"IKE proposal not acceptable with {peer}: {mode}, {mismatch}", fields);
+            case NotifyMessageType.NoProposalChosen:
+                return new(AuditEventId.InvalidProposal, false, $"IKE proposal not acceptable with {peer}: {reasonText}", fields);
+            default:
+                return new(AuditEventId.NegotiationFailed, false, $"IKE security association negotiation failed with {peer}: {reasonText}", fields);
+        }
     }
+
+    /// <summary>The walkthrough's names for the two IKE phases.</summary>
+    public static string ModeName(IkeNegotiationMode mode) => mode == IkeNegotiationMode.MainMode
+        ? "Key Exchange Mode (Main Mode)"
+        : "Data Protection Mode (Quick Mode)";
 
     /// <summary>548: the peer did not answer IKE and the filter action allows clear traffic.</summary>
     public static IkeAuditRecord Soft(IPAddress peer, Rampart.Ike.TrafficSelector selector, TimeSpan waited)

@@ -112,45 +112,32 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        ProposalPayload? chosenProposal = null;
-        TransformPayload? chosenTransform = null;
-        IkeProposal? chosen = null;
-        foreach (var proposal in sa.Proposals.Where(p => p.Protocol == ProtocolId.Isakmp))
-        {
-            // The first acceptable transform in the initiator's order wins (RFC 2408 §4.2).
-            chosenTransform = proposal.Transforms.FirstOrDefault(t => ProposalCodec.TryDecodeIke(t, out var offer)
-                && peer.IkeProposals.Any(p => ProposalCodec.SameAlgorithms(p, offer!)));
-            if (chosenTransform is not null)
-            {
-                chosenProposal = proposal;
-                ProposalCodec.TryDecodeIke(chosenTransform, out chosen);
-                break;
-            }
-        }
-
+        var choice = ProposalSelection.ChooseIke(sa, peer.IkeProposals, out var refusals);
         var phase1 = new Phase1Sa(header.InitiatorCookie, false, peer, local, remote, now)
         {
             CookieR = NewCookie(),
             State = Phase1State.ResponderSentSa,
             PeerAnswered = true,
         };
-        if (chosen is null)
+        if (choice is null)
         {
             SendUnprotectedNotify(phase1, NotifyMessageType.NoProposalChosen, actions);
             Counters.NegotiationFailures++;
-            actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, remote.Address, NotifyMessageType.NoProposalChosen, true, "Main Mode: no acceptable IKE proposal"));
+            Log(actions, 3, $"Main Mode from {remote} refused, no acceptable IKE proposal: {refusals}");
+            actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, remote.Address, NotifyMessageType.NoProposalChosen, true,
+                $"Main Mode: no acceptable IKE proposal ({refusals})", Mismatch: refusals.Closest));
             phase1.Dispose();
             return;
         }
 
-        phase1.Chosen = chosen;
+        phase1.Chosen = choice.Offer;
         phase1.InitiatorSaBody = sa.BodyBytes();
         ReadVendorIds(phase1, parsed.Payloads);
         EnterHalfOpen(phase1);
         _responded[phase1.CookieR] = phase1;
         _respondedByInitiatorCookie[(phase1.CookieI, remote.Address)] = phase1;
 
-        var reply = new List<IsakmpPayload> { new SecurityAssociationPayload([new ProposalPayload(chosenProposal!.Number, ProtocolId.Isakmp, [], [chosenTransform!])]) };
+        var reply = new List<IsakmpPayload> { new SecurityAssociationPayload([new ProposalPayload(choice.Proposal.Number, ProtocolId.Isakmp, [], [choice.Transform])]) };
         if (phase1.NatTraversal != NatTraversalVersion.None)
         {
             reply.Add(new VendorIdPayload(phase1.NatTraversal == NatTraversalVersion.Rfc3947 ? VendorIds.NatTraversalRfc3947 : VendorIds.NatTraversalDraft02Newline));
@@ -172,8 +159,7 @@ public sealed partial class IkeV1Engine
 
         // The responder must return exactly one of our transforms.
         if (sa.Proposals is not [{ Transforms: [var transform] }]
-            || !ProposalCodec.TryDecodeIke(transform, out var chosen)
-            || !phase1.Peer.IkeProposals.Any(p => ProposalCodec.SameAlgorithms(p, chosen!)))
+            || !ProposalSelection.TryMatchIke(transform, phase1.Peer.IkeProposals, out var chosen))
         {
             phase1.PeerAnswered = true;
             Fail(phase1, NotifyMessageType.BadProposalSyntax, "responder chose a transform we did not offer", actions);

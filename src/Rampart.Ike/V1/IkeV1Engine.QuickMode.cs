@@ -123,7 +123,7 @@ public sealed partial class IkeV1Engine
         {
             if (!ProxyIdentity.TryFromPayload(ids[0], out var initiatorSide) || !ProxyIdentity.TryFromPayload(ids[1], out var responderSide))
             {
-                QuickModeRefused(phase1, NotifyMessageType.InvalidIdInformation, null, actions);
+                QuickModeRefused(phase1, NotifyMessageType.InvalidIdInformation, null, actions, "identities unreadable");
                 return;
             }
 
@@ -135,28 +135,37 @@ public sealed partial class IkeV1Engine
         }
 
         var policy = options.FindQuickMode(phase1.Peer, selector);
-        if (policy is null || !TryChooseIpsec(phase1, sa, policy, out var chosenProposal, out var chosenTransform, out var offer, out var ours))
+        if (policy is null)
         {
-            QuickModeRefused(phase1, NotifyMessageType.NoProposalChosen, selector, actions);
+            QuickModeRefused(phase1, NotifyMessageType.NoProposalChosen, selector, actions, "no filter of the policy covers these identities",
+                new ProposalMismatch(IkeNegotiationMode.QuickMode, "Identities", "traffic a Negotiate filter covers", $"{selector.Local.Network}/{selector.Local.PrefixLength} to {selector.Remote.Network}/{selector.Remote.PrefixLength}"));
             return;
         }
+
+        if (ProposalSelection.ChooseIpsec(sa, policy, phase1.UdpEncapsulation, out var refusals) is not { } choice)
+        {
+            QuickModeRefused(phase1, NotifyMessageType.NoProposalChosen, selector, actions, $"no acceptable proposal ({refusals})", refusals.Closest);
+            return;
+        }
+
+        var (chosenProposal, chosenTransform, offer, ours) = (choice.Proposal, choice.Transform, choice.Offer, choice.Ours);
 
         var ke = Find<KeyExchangePayload>(payloads);
         var exchange = new QuickModeExchange(messageId, false, selector, policy)
         {
-            OutboundSpi = BinaryPrimitives.ReadUInt32BigEndian(chosenProposal!.Spi),
+            OutboundSpi = BinaryPrimitives.ReadUInt32BigEndian(chosenProposal.Spi),
             NonceI = nonce.Data.ToArray(),
             NonceR = RandomNumberGenerator.GetBytes(NonceLength),
             SendIdentities = ids.Count == 2,
         };
-        if (offer!.PfsGroup != DhGroup.None)
+        if (offer.PfsGroup != DhGroup.None)
         {
             exchange.Dh = DiffieHellmanFactory.Create(offer.PfsGroup);
             if (ke is null || !exchange.Dh.TryComputeSharedSecret(ke.Data, out var pfsSecret))
             {
                 exchange.Dispose();
                 Counters.Malformed++;
-                QuickModeRefused(phase1, NotifyMessageType.InvalidKeyInformation, selector, actions);
+                QuickModeRefused(phase1, NotifyMessageType.InvalidKeyInformation, selector, actions, "invalid PFS public value");
                 return;
             }
 
@@ -167,7 +176,7 @@ public sealed partial class IkeV1Engine
         var reply = new List<IsakmpPayload>
         {
             new HashPayload(new byte[prf.OutputLength]),
-            new SecurityAssociationPayload([new ProposalPayload(chosenProposal.Number, chosenProposal.Protocol, SpiBytes(exchange.InboundSpi), [chosenTransform!])]),
+            new SecurityAssociationPayload([new ProposalPayload(chosenProposal.Number, chosenProposal.Protocol, SpiBytes(exchange.InboundSpi), [chosenTransform])]),
             new NoncePayload(exchange.NonceR),
         };
         if (exchange.Dh is not null)
@@ -182,7 +191,7 @@ public sealed partial class IkeV1Engine
         }
 
         // RESPONDER-LIFETIME: we accept the initiator's proposal but keep our shorter lifetimes (RFC 2407 §4.6.3.1).
-        var seconds = Math.Min(offer.Proposal.LifetimeSeconds, ours!.LifetimeSeconds);
+        var seconds = Math.Min(offer.Proposal.LifetimeSeconds, ours.LifetimeSeconds);
         var kilobytes = (offer.Proposal.LifetimeKilobytes, ours.LifetimeKilobytes) switch
         {
             (0, var mine) => mine,
@@ -236,9 +245,8 @@ public sealed partial class IkeV1Engine
 
         if (Find<SecurityAssociationPayload>(payloads) is not { Proposals: [{ Transforms: [var transform] } proposal] }
             || proposal.Spi.Length != 4 || Find<NoncePayload>(payloads) is not { } nonce
-            || !ProposalCodec.TryDecodeIpsec(proposal.Protocol, transform, out var offer)
-            || !exchange.Policy.Proposals.Any(p => ProposalCodec.SameAlgorithms(p, offer!.Proposal))
-            || offer!.PfsGroup != exchange.Policy.PfsGroup || ProposalCodec.ModeOf(offer.Mode) != exchange.Policy.Mode)
+            || !ProposalSelection.TryMatchIpsec(proposal, transform, exchange.Policy, phase1.UdpEncapsulation, out var offer, out _)
+            || offer!.PfsGroup != exchange.Policy.PfsGroup)
         {
             FailQuickMode(phase1, exchange, NotifyMessageType.BadProposalSyntax, "responder answered with a proposal we did not make", actions);
             return;
@@ -316,39 +324,6 @@ public sealed partial class IkeV1Engine
         exchange.Due = now + Backoff(exchange.Retransmits);
     }
 
-    /// <summary>Picks the first acceptable transform in the initiator's proposal order.</summary>
-    private static bool TryChooseIpsec(Phase1Sa phase1, SecurityAssociationPayload sa, QuickModePolicy policy, out ProposalPayload? proposal, out TransformPayload? transform, out ProposalCodec.IpsecOffer? offer, out IpsecProposal? ours)
-    {
-        foreach (var candidate in sa.Proposals)
-        {
-            if (candidate.Spi.Length != 4 || candidate.Protocol is not (ProtocolId.IpsecEsp or ProtocolId.IpsecAh))
-            {
-                continue;
-            }
-
-            foreach (var t in candidate.Transforms)
-            {
-                if (!ProposalCodec.TryDecodeIpsec(candidate.Protocol, t, out var decoded)
-                    || ProposalCodec.ModeOf(decoded!.Mode) != policy.Mode
-                    || (decoded.PfsGroup != policy.PfsGroup && policy.PfsGroup != DhGroup.None)
-                    || ProposalCodec.IsUdpEncapsulated(decoded.Mode) != phase1.UdpEncapsulation)
-                {
-                    continue;
-                }
-
-                var match = policy.Proposals.FirstOrDefault(p => ProposalCodec.SameAlgorithms(p, decoded.Proposal));
-                if (match is not null)
-                {
-                    (proposal, transform, offer, ours) = (candidate, t, decoded, match);
-                    return true;
-                }
-            }
-        }
-
-        (proposal, transform, offer, ours) = (null, null, null, null);
-        return false;
-    }
-
     private static IpsecProposal ApplyResponderLifetime(IpsecProposal proposal, ReadOnlySpan<byte> attributes)
     {
         var lifeType = LifeType.Seconds;
@@ -424,14 +399,18 @@ public sealed partial class IkeV1Engine
         phase1.QuickModes.Remove(exchange.MessageId);
         _inboundSpis.Remove(exchange.InboundSpi);
         exchange.Dispose();
-        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, $"Quick Mode: {detail}", exchange.Selector));
+
+        // Our proposals were refused: only the peer knows which attribute.
+        var mismatch = reason == NotifyMessageType.NoProposalChosen ? ProposalMismatch.RefusedByPeer(IkeNegotiationMode.QuickMode) : null;
+        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, $"Quick Mode: {detail}", exchange.Selector, mismatch));
     }
 
-    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, TrafficSelector? selector, List<IkeAction> actions)
+    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, TrafficSelector? selector, List<IkeAction> actions, string detail, ProposalMismatch? mismatch = null)
     {
         Counters.NegotiationFailures++;
         SendInformational(phase1, [new NotificationPayload(ProtocolId.IpsecEsp, reason, [], [])], actions);
-        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, "Quick Mode refused", selector));
+        Log(actions, 31, $"Quick Mode from {phase1.Remote.Address} refused: {detail}");
+        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, $"Quick Mode refused: {detail}", selector, mismatch));
     }
 
     private static void Remember(Phase1Sa phase1, uint messageId)

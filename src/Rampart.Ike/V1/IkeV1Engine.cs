@@ -360,10 +360,12 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             Counters.AuthenticationFailures++;
         }
 
-        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Main Mode: {detail}"));
+        // NO-PROPOSAL-CHOSEN here is the peer refusing ours: only it knows which attribute.
+        var mismatch = reason == NotifyMessageType.NoProposalChosen ? ProposalMismatch.RefusedByPeer(IkeNegotiationMode.MainMode) : null;
+        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Main Mode: {detail}", Mismatch: mismatch));
         foreach (var pending in phase1.Pending)
         {
-            actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Quick Mode not started: {detail}", pending.Selector));
+            actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Quick Mode not started: {detail}", pending.Selector, mismatch));
         }
 
         Log(actions, 30, $"negotiation with {phase1.Remote.Address} failed: {detail}");

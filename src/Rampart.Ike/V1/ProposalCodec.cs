@@ -25,21 +25,22 @@ internal static class ProposalCodec
         return new TransformPayload(number, TransformPayload.KeyIke, attributes);
     }
 
-    /// <summary>Reads a phase 1 transform; false if it uses anything this engine does not implement (non-PSK auth, unknown algorithms).</summary>
-    public static bool TryDecodeIke(TransformPayload transform, out IkeProposal? proposal)
-    {
-        proposal = null;
-        if (transform.TransformId != TransformPayload.KeyIke)
-        {
-            return false;
-        }
+    /// <summary>A phase 1 transform's attributes as received, before any is judged (lifetime 8 hours when absent).</summary>
+    public readonly record struct IkeAttributes(
+        ulong Encryption, ulong KeyLength, ulong Hash, ulong AuthenticationMethod, ulong Group, ulong LifetimeSeconds, ulong UnsupportedLifeType);
 
-        ulong encryption = 0, keyLength = 0, hash = 0, auth = 0, group = 0, lifetime = 28800;
+    /// <summary>Reads a phase 1 transform's attributes; false, naming the attribute type, for one we do not implement or that is not a number.</summary>
+    public static bool TryReadIke(TransformPayload transform, out IkeAttributes attributes, out ushort unreadableType)
+    {
+        ulong encryption = 0, keyLength = 0, hash = 0, auth = 0, group = 0, lifetime = 28800, unsupportedLifeType = 0;
         var lifeType = LifeType.Seconds;
+        attributes = default;
+        unreadableType = 0;
         foreach (var attribute in transform.Attributes)
         {
             if (!attribute.TryGetNumber(out var value))
             {
+                unreadableType = attribute.Type;
                 return false;
             }
 
@@ -50,7 +51,14 @@ internal static class ProposalCodec
                 case IkeAttributeType.HashAlgorithm: hash = value; break;
                 case IkeAttributeType.AuthenticationMethod: auth = value; break;
                 case IkeAttributeType.GroupDescription: group = value; break;
-                case IkeAttributeType.LifeType: lifeType = (LifeType)value; break;
+                case IkeAttributeType.LifeType:
+                    lifeType = (LifeType)value;
+                    if (!Enum.IsDefined(lifeType))
+                    {
+                        unsupportedLifeType = value;
+                    }
+
+                    break;
                 case IkeAttributeType.LifeDuration:
                     if (lifeType == LifeType.Seconds)
                     {
@@ -59,38 +67,50 @@ internal static class ProposalCodec
 
                     break;
                 default:
+                    unreadableType = attribute.Type;
                     return false;
             }
         }
 
-        CipherAlgorithm? cipher = ((IkeEncryptionAlgorithm)encryption, keyLength) switch
-        {
-            (IkeEncryptionAlgorithm.AesCbc, 128 or 0) => CipherAlgorithm.AesCbc128,
-            (IkeEncryptionAlgorithm.AesCbc, 256) => CipherAlgorithm.AesCbc256,
-            (IkeEncryptionAlgorithm.TripleDesCbc, 0) => CipherAlgorithm.TripleDes,
-            (IkeEncryptionAlgorithm.DesCbc, 0) => CipherAlgorithm.Des,
-            _ => null,
-        };
-        IntegrityAlgorithm? integrity = (IkeHashAlgorithm)hash switch
-        {
-            IkeHashAlgorithm.Md5 => IntegrityAlgorithm.Md5,
-            IkeHashAlgorithm.Sha => IntegrityAlgorithm.Sha1,
-            IkeHashAlgorithm.Sha2256 => IntegrityAlgorithm.Sha256,
-            IkeHashAlgorithm.Sha2384 => IntegrityAlgorithm.Sha384,
-            IkeHashAlgorithm.Sha2512 => IntegrityAlgorithm.Sha512,
-            _ => null,
-        };
-        if (cipher is null || integrity is null || auth != (ulong)IkeAuthenticationMethod.PreSharedKey
-            || !Crypto.DiffieHellmanFactory.IsSupported((DhGroup)group) || lifetime > int.MaxValue)
+        attributes = new IkeAttributes(encryption, keyLength, hash, auth, group, lifetime, unsupportedLifeType);
+        return true;
+    }
+
+    /// <summary>The phase 1 cipher an encryption algorithm and key length name; null if this engine does not implement it.</summary>
+    public static CipherAlgorithm? IkeCipherOf(ulong encryption, ulong keyLength) => ((IkeEncryptionAlgorithm)encryption, keyLength) switch
+    {
+        (IkeEncryptionAlgorithm.AesCbc, 128 or 0) => CipherAlgorithm.AesCbc128,
+        (IkeEncryptionAlgorithm.AesCbc, 256) => CipherAlgorithm.AesCbc256,
+        (IkeEncryptionAlgorithm.TripleDesCbc, 0) => CipherAlgorithm.TripleDes,
+        (IkeEncryptionAlgorithm.DesCbc, 0) => CipherAlgorithm.Des,
+        _ => null,
+    };
+
+    public static IntegrityAlgorithm? IkeHashOf(ulong hash) => (IkeHashAlgorithm)hash switch
+    {
+        IkeHashAlgorithm.Md5 => IntegrityAlgorithm.Md5,
+        IkeHashAlgorithm.Sha => IntegrityAlgorithm.Sha1,
+        IkeHashAlgorithm.Sha2256 => IntegrityAlgorithm.Sha256,
+        IkeHashAlgorithm.Sha2384 => IntegrityAlgorithm.Sha384,
+        IkeHashAlgorithm.Sha2512 => IntegrityAlgorithm.Sha512,
+        _ => null,
+    };
+
+    /// <summary>Reads a phase 1 transform as a proposal; false if it uses anything this engine does not implement.</summary>
+    public static bool TryDecodeIke(TransformPayload transform, out IkeProposal? proposal)
+    {
+        proposal = null;
+        if (transform.TransformId != TransformPayload.KeyIke || !TryReadIke(transform, out var a, out _)
+            || IkeCipherOf(a.Encryption, a.KeyLength) is not { } cipher || IkeHashOf(a.Hash) is not { } hash
+            || a.AuthenticationMethod != (ulong)IkeAuthenticationMethod.PreSharedKey || !Crypto.DiffieHellmanFactory.IsSupported((DhGroup)a.Group)
+            || a.UnsupportedLifeType != 0 || a.LifetimeSeconds > int.MaxValue)
         {
             return false;
         }
 
-        proposal = new IkeProposal(cipher.Value, integrity.Value, (DhGroup)group, TimeSpan.FromSeconds(lifetime));
+        proposal = new IkeProposal(cipher, hash, (DhGroup)a.Group, TimeSpan.FromSeconds(a.LifetimeSeconds));
         return true;
     }
-
-    public static bool SameAlgorithms(IkeProposal a, IkeProposal b) => a.Cipher == b.Cipher && a.Hash == b.Hash && a.Group == b.Group;
 
     public static TransformPayload EncodeIpsec(IpsecProposal proposal, DhGroup pfsGroup, EncapsulationMode mode)
     {
@@ -128,21 +148,35 @@ internal static class ProposalCodec
     /// <summary>A decoded quick mode transform.</summary>
     public sealed record IpsecOffer(IpsecProposal Proposal, DhGroup PfsGroup, EncapsulationMode Mode);
 
-    public static bool TryDecodeIpsec(ProtocolId protocol, TransformPayload transform, out IpsecOffer? offer)
+    /// <summary>A quick mode transform's attributes as received (RFC 2407 §4.5 defaults: tunnel mode, 8 hours).</summary>
+    public readonly record struct IpsecAttributes(
+        ulong Seconds, ulong Kilobytes, ulong Group, ulong Mode, ulong Authentication, ulong KeyLength, ulong UnsupportedLifeType);
+
+    /// <summary>Reads a quick mode transform's attributes; false, naming the attribute type, for one we do not implement or that is not a number.</summary>
+    public static bool TryReadIpsec(TransformPayload transform, out IpsecAttributes attributes, out ushort unreadableType)
     {
-        offer = null;
-        ulong seconds = 28800, kilobytes = 0, group = 0, mode = (ulong)EncapsulationMode.Tunnel, auth = 0, keyLength = 0;
+        ulong seconds = 28800, kilobytes = 0, group = 0, mode = (ulong)EncapsulationMode.Tunnel, auth = 0, keyLength = 0, unsupportedLifeType = 0;
         var lifeType = LifeType.Seconds;
+        attributes = default;
+        unreadableType = 0;
         foreach (var attribute in transform.Attributes)
         {
             if (!attribute.TryGetNumber(out var value))
             {
+                unreadableType = attribute.Type;
                 return false;
             }
 
             switch ((IpsecAttributeType)attribute.Type)
             {
-                case IpsecAttributeType.SaLifeType: lifeType = (LifeType)value; break;
+                case IpsecAttributeType.SaLifeType:
+                    lifeType = (LifeType)value;
+                    if (!Enum.IsDefined(lifeType))
+                    {
+                        unsupportedLifeType = value;
+                    }
+
+                    break;
                 case IpsecAttributeType.SaLifeDuration:
                     if (lifeType == LifeType.Kilobytes)
                     {
@@ -158,50 +192,39 @@ internal static class ProposalCodec
                 case IpsecAttributeType.EncapsulationMode: mode = value; break;
                 case IpsecAttributeType.AuthenticationAlgorithm: auth = value; break;
                 case IpsecAttributeType.KeyLength: keyLength = value; break;
-                default: return false;
+                default:
+                    unreadableType = attribute.Type;
+                    return false;
             }
         }
 
-        IntegrityAlgorithm? integrity = auth == 0 ? IntegrityAlgorithm.None : (IpsecAuthenticationAlgorithm)auth switch
-        {
-            IpsecAuthenticationAlgorithm.HmacMd5 => IntegrityAlgorithm.Md5,
-            IpsecAuthenticationAlgorithm.HmacSha => IntegrityAlgorithm.Sha1,
-            IpsecAuthenticationAlgorithm.HmacSha2256 => IntegrityAlgorithm.Sha256,
-            IpsecAuthenticationAlgorithm.HmacSha2384 => IntegrityAlgorithm.Sha384,
-            IpsecAuthenticationAlgorithm.HmacSha2512 => IntegrityAlgorithm.Sha512,
-            _ => null,
-        };
-        CipherAlgorithm? cipher = protocol switch
-        {
-            ProtocolId.IpsecAh => CipherAlgorithm.Null,
-            ProtocolId.IpsecEsp => ((EspTransformId)transform.TransformId, keyLength) switch
-            {
-                (EspTransformId.Aes, 128) => CipherAlgorithm.AesCbc128,
-                (EspTransformId.Aes, 256) => CipherAlgorithm.AesCbc256,
-                (EspTransformId.AesGcm16, 128) => CipherAlgorithm.AesGcm128,
-                (EspTransformId.AesGcm16, 256) => CipherAlgorithm.AesGcm256,
-                (EspTransformId.TripleDes, 0) => CipherAlgorithm.TripleDes,
-                (EspTransformId.Des, 0) => CipherAlgorithm.Des,
-                (EspTransformId.Null, 0) => CipherAlgorithm.Null,
-                _ => null,
-            },
-            _ => null,
-        };
-        if (cipher is null || integrity is null || !Enum.IsDefined((EncapsulationMode)mode)
-            || (AlgorithmCatalog.IsAead(cipher.Value) != (integrity == IntegrityAlgorithm.None))
-            || (protocol == ProtocolId.IpsecAh && integrity == IntegrityAlgorithm.None)
-            || (group != 0 && !Crypto.DiffieHellmanFactory.IsSupported((DhGroup)group))
-            || seconds > int.MaxValue || kilobytes > long.MaxValue)
-        {
-            return false;
-        }
-
-        var ipsec = new IpsecProposal(protocol == ProtocolId.IpsecAh ? IpsecProtocol.Ah : IpsecProtocol.Esp, cipher.Value, integrity.Value, (int)seconds, (long)kilobytes);
-        offer = new IpsecOffer(ipsec, (DhGroup)group, (EncapsulationMode)mode);
+        attributes = new IpsecAttributes(seconds, kilobytes, group, mode, auth, keyLength, unsupportedLifeType);
         return true;
     }
 
-    public static bool SameAlgorithms(IpsecProposal a, IpsecProposal b) => a.Protocol == b.Protocol && a.Cipher == b.Cipher && a.Integrity == b.Integrity;
+    /// <summary>The ESP cipher a transform ID and key length name; null if this engine does not implement it.</summary>
+    public static CipherAlgorithm? EspCipherOf(byte transformId, ulong keyLength) => ((EspTransformId)transformId, keyLength) switch
+    {
+        (EspTransformId.Aes, 128) => CipherAlgorithm.AesCbc128,
+        (EspTransformId.Aes, 256) => CipherAlgorithm.AesCbc256,
+        (EspTransformId.AesGcm16, 128) => CipherAlgorithm.AesGcm128,
+        (EspTransformId.AesGcm16, 256) => CipherAlgorithm.AesGcm256,
+        (EspTransformId.TripleDes, 0) => CipherAlgorithm.TripleDes,
+        (EspTransformId.Des, 0) => CipherAlgorithm.Des,
+        (EspTransformId.Null, 0) => CipherAlgorithm.Null,
+        _ => null,
+    };
+
+    /// <summary>The integrity an authentication algorithm attribute names (0: none, for AEAD ciphers); null if not implemented.</summary>
+    public static IntegrityAlgorithm? IpsecIntegrityOf(ulong authentication) => authentication == 0 ? IntegrityAlgorithm.None : (IpsecAuthenticationAlgorithm)authentication switch
+    {
+        IpsecAuthenticationAlgorithm.HmacMd5 => IntegrityAlgorithm.Md5,
+        IpsecAuthenticationAlgorithm.HmacSha => IntegrityAlgorithm.Sha1,
+        IpsecAuthenticationAlgorithm.HmacSha2256 => IntegrityAlgorithm.Sha256,
+        IpsecAuthenticationAlgorithm.HmacSha2384 => IntegrityAlgorithm.Sha384,
+        IpsecAuthenticationAlgorithm.HmacSha2512 => IntegrityAlgorithm.Sha512,
+        _ => null,
+    };
 
     public static ProtocolId ToProtocolId(IpsecProtocol protocol) => protocol == IpsecProtocol.Ah ? ProtocolId.IpsecAh : ProtocolId.IpsecEsp;
 
