@@ -95,6 +95,35 @@ public class SoftAssociationIdleTests
         Assert.Equal((3, 0), (hosts.A.Statistics.SoftAssociationsMade, hosts.A.Statistics.ActiveSoftAssociations));
     }
 
+    [Fact]
+    public void SoftTraffic_BothWays_AllocatesNothing()
+    {
+        using var hosts = SoftHosts();
+        var outbound = Ping(AddressA, AddressB, sequence: 2);
+        var inbound = Ping(AddressB, AddressA, reply: true);
+        var buffer = new Rampart.DataPath.Buffers.PacketBuffer();
+        for (var i = 0; i < 100; i++)
+        {
+            buffer.Load(i % 2 == 0 ? outbound : inbound);
+            _ = i % 2 == 0 ? hosts.A.ProcessOutbound(buffer) : hosts.A.ProcessInbound(buffer);
+        }
+
+        long allocated = 0, accepted = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            hosts.Time.Advance(TimeSpan.FromMilliseconds(10)); // some touches write, most only read
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            buffer.Load(outbound);
+            accepted += hosts.A.ProcessOutbound(buffer).Action == PacketAction.Accept ? 1 : 0;
+            buffer.Load(inbound);
+            accepted += hosts.A.ProcessInbound(buffer).Action == PacketAction.Accept ? 1 : 0;
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(2000, accepted);
+        Assert.Equal(0, allocated);
+    }
+
     /// <summary>Host A under Request Security whose peer did not answer: the binding A-B is soft.</summary>
     private static EngineHosts SoftHosts()
     {
