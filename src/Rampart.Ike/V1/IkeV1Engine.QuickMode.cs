@@ -148,7 +148,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        var (chosenProposal, chosenTransform, offer, ours) = (choice.Proposal, choice.Transform, choice.Offer, choice.Ours);
+        var (chosenProposal, chosenTransform, offer, ours) = choice;
 
         var ke = Find<KeyExchangePayload>(payloads);
         var exchange = new QuickModeExchange(messageId, false, selector, policy)
