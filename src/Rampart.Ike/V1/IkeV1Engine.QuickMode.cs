@@ -111,6 +111,7 @@ public sealed partial class IkeV1Engine
         }
 
         Remember(phase1, messageId);
+        ProofOfLife(phase1, now, actions);
         var ids = payloads.OfType<IdentificationPayload>().ToList();
         if (Find<SecurityAssociationPayload>(payloads) is not { } sa || Find<NoncePayload>(payloads) is not { } nonce || ids.Count is not (0 or 2))
         {
@@ -234,6 +235,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        ProofOfLife(phase1, now, actions);
         if (Find<SecurityAssociationPayload>(payloads) is not { Proposals: [{ Transforms: [var transform] } proposal] }
             || proposal.Spi.Length != 4 || Find<NoncePayload>(payloads) is not { } nonce
             || !ProposalCodec.TryDecodeIpsec(proposal.Protocol, transform, out var offer)
@@ -287,6 +289,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        ProofOfLife(phase1, now, actions);
         exchange.Iv = nextIv;
         exchange.State = QuickModeState.Completed;
         exchange.LastReceived = message.ToArray();
