@@ -11,7 +11,8 @@ namespace Rampart.Ike.V1;
 /// </summary>
 public sealed partial class IkeV1Engine
 {
-    private const string PeerDeadReason = "peer dead (no answer to dead peer detection)";
+    /// <summary>The reason "SA ended" audits give when a peer is declared dead.</summary>
+    public const string PeerDeadReason = "peer dead (no answer to dead peer detection)";
 
     /// <summary>
     /// Starts an RFC 3706 probe of <paramref name="peer"/>: R-U-THERE, retransmitted on the backoff, until an
