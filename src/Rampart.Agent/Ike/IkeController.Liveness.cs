@@ -18,14 +18,15 @@ public sealed partial class IkeController
     /// </summary>
     private void CheckLiveness(DateTimeOffset now)
     {
-        foreach (var peer in _pairs.Values.Select(p => p.Peer).Distinct().ToList())
+        foreach (var pairs in _pairs.Values.GroupBy(p => p.Peer).ToList())
         {
+            var peer = pairs.Key;
             if (_engine.LastHeardFrom(peer) is not { } heardByIke)
             {
                 continue; // no ISAKMP SA to probe with
             }
 
-            var (received, sent) = Traffic(peer, now);
+            var (received, sent) = Traffic(pairs, now);
             if (received is { } receivedAt)
             {
                 _engine.PeerAlive(peer, receivedAt, _actions);
@@ -49,18 +50,13 @@ public sealed partial class IkeController
         return _pairs.Values.Any(p => p.Peer.Equals(peer) && p.Rekey is not null && LastSent(p, now) is { } sent && now - sent < window);
     }
 
-    /// <summary>The last packet received on the peer's inbound SAs and the last one sent on its outbound SAs (null = none).</summary>
-    private (DateTimeOffset? Received, DateTimeOffset? Sent) Traffic(IPAddress peer, DateTimeOffset now)
+    /// <summary>The last packet received on a peer's inbound SAs and the last one sent on its outbound SAs (null = none).</summary>
+    private (DateTimeOffset? Received, DateTimeOffset? Sent) Traffic(IEnumerable<InstalledPair> pairs, DateTimeOffset now)
     {
         DateTimeOffset? received = null;
         DateTimeOffset? sent = null;
-        foreach (var pair in _pairs.Values)
+        foreach (var pair in pairs)
         {
-            if (!pair.Peer.Equals(peer))
-            {
-                continue;
-            }
-
             if (_dataPath.Database.TryGetInbound(pair.InboundSpi, out var inbound) && inbound.Counters.PacketsIn > 0)
             {
                 received = Later(received, UsedAt(inbound, now));
