@@ -16,6 +16,12 @@ public sealed record InstallIpsecSa(IpsecSaSpec Inbound, IpsecSaSpec Outbound) :
 /// <summary>Remove the SA pair identified by our inbound SPI and the peer's (outbound) SPI.</summary>
 public sealed record DeleteIpsecSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
 
+/// <summary>
+/// RFC 3706: <paramref name="Peer"/> did not answer dead peer detection; its ISAKMP and IPsec SAs are gone (the
+/// <see cref="DeleteIpsecSa"/> actions came first) and negotiations with it should start afresh.
+/// </summary>
+public sealed record PeerDead(IPAddress Peer) : IkeAction;
+
 /// <summary>Call <c>OnTimer</c> at (or after) <paramref name="Due"/>; a later ArmTimer replaces an earlier one.</summary>
 public sealed record ArmTimer(DateTimeOffset Due) : IkeAction;
 

@@ -31,13 +31,21 @@ public sealed class AgentHost : IDisposable
 
     public string AgentOutput => _agent is null ? "" : _agent.Output + _agent.Error;
 
-    /// <summary>Starts rampartd in the namespace and waits for its control socket.</summary>
-    public void StartAgent()
+    /// <summary>Starts rampartd in the namespace (with extra <c>NAME=value</c> settings) and waits for its control socket.</summary>
+    public void StartAgent(params string[] environment)
     {
-        _agent = _pair.StartProcess(Namespace, "env", "RAMPART_HOME=" + Home, "dotnet", Path.Combine(AppContext.BaseDirectory, "rampartd.dll"));
+        _agent = _pair.StartProcess(Namespace, ["env", "RAMPART_HOME=" + Home, .. environment, "dotnet", Path.Combine(AppContext.BaseDirectory, "rampartd.dll")]);
         var socket = ControlEndpoint.SocketPath(Home);
         Wait.Until(() => File.Exists(socket) || _agent.HasExited, TimeSpan.FromSeconds(30), "rampartd control socket");
         Assert.False(_agent.HasExited, "rampartd exited: " + AgentOutput);
+    }
+
+    /// <summary>Kills rampartd with SIGKILL, as a crash would: its netfilter chains stay; its stale control socket is removed.</summary>
+    public void KillAgent()
+    {
+        _agent?.Dispose();
+        _agent = null;
+        File.Delete(ControlEndpoint.SocketPath(Home));
     }
 
     /// <summary>Runs the CLI in the namespace against this host's home and asserts success.</summary>

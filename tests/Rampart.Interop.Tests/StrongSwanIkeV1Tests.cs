@@ -80,6 +80,25 @@ public sealed class StrongSwanIkeV1Tests
         }
     }
 
+    [Fact]
+    public void OneWayTraffic_RampartProbesWithDeadPeerDetection_StrongSwanAcknowledges_AndTheSasStay()
+    {
+        using var lab = new StrongSwanLab(CipherSuite.Modern, rampartEnvironment: ["RAMPART_IKE_DPD_IDLE_MS=2000"]);
+        Assert.True(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, PingAttempts), "no reply from strongSwan's side\n" + lab.Diagnostics());
+
+        // strongSwan stops answering pings: Rampart sends through the tunnel and hears nothing back.
+        Tool.Run(["ip", "netns", "exec", lab.RightNamespace, "iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "echo-reply", "-j", "DROP"]).EnsureSuccess();
+        Assert.False(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 8), "strongSwan still answered pings");
+
+        var trace = File.ReadAllText(Path.Combine(lab.Rampart.Home, "trace", "ike.log"));
+        Assert.Matches(@"R-U-THERE \d+ sent to 192\.0\.2\.2", trace);
+        Assert.Matches(@"R-U-THERE-ACK \d+ from 192\.0\.2\.2", trace);
+        Assert.DoesNotContain("did not answer dead peer detection", trace, StringComparison.Ordinal);
+        Assert.True(lab.Rampart.SecurityAssociations().GetArrayLength() >= 2, "rampartd removed the SAs of a live peer\n" + lab.Diagnostics());
+        lab.StopCapture();
+        Assert.Equal(0, lab.CountPackets("isakmp && _ws.malformed"));
+    }
+
     private static void AssertEstablishedOnBothSides(StrongSwanLab lab)
     {
         var strongSwanSas = lab.Swanctl("--list-sas").EnsureSuccess().Output;

@@ -18,13 +18,39 @@ public sealed record IkeControllerOptions
     /// </summary>
     public TimeSpan FallbackWait { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// RFC 3706 "worry metric": after we sent to a peer and heard nothing from it (no packet on its SAs, no IKE
+    /// message) for this long, dead peer detection probes it. 30 seconds, as strongSwan's default DPD delay: a dead
+    /// peer is found within about 45 seconds (with the engine's 15 seconds of R-U-THERE retransmissions).
+    /// </summary>
+    public TimeSpan DeadPeerIdle { get; init; } = TimeSpan.FromSeconds(30);
+
     public IkeV1EngineOptions? Engine { get; init; }
 
-    /// <summary>The defaults, with the fallback wait overridden by <c>RAMPART_IKE_FALLBACK_MS</c> when set (tests shorten it).</summary>
-    public static IkeControllerOptions FromEnvironment() =>
-        int.TryParse(Environment.GetEnvironmentVariable("RAMPART_IKE_FALLBACK_MS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
-            ? new IkeControllerOptions { FallbackWait = TimeSpan.FromMilliseconds(milliseconds) }
-            : new IkeControllerOptions();
+    /// <summary>
+    /// The defaults, with the fallback wait overridden by <c>RAMPART_IKE_FALLBACK_MS</c> and the dead peer idle period
+    /// by <c>RAMPART_IKE_DPD_IDLE_MS</c> when set (tests shorten them).
+    /// </summary>
+    public static IkeControllerOptions FromEnvironment()
+    {
+        var options = new IkeControllerOptions();
+        if (Milliseconds("RAMPART_IKE_FALLBACK_MS") is { } fallback)
+        {
+            options = options with { FallbackWait = fallback };
+        }
+
+        if (Milliseconds("RAMPART_IKE_DPD_IDLE_MS") is { } idle)
+        {
+            options = options with { DeadPeerIdle = idle };
+        }
+
+        return options;
+    }
+
+    private static TimeSpan? Milliseconds(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : null;
 }
 
 /// <summary>
@@ -36,6 +62,9 @@ public sealed record IkeControllerOptions
 public sealed partial class IkeController : IDisposable
 {
     private const int MaxParkedAcquires = 256;
+
+    /// <summary>How often the SAs' traffic is read for dead peer detection (not per packet: the data path only stamps times).</summary>
+    private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromSeconds(1);
     private readonly IkeV1Engine _engine;
     private readonly DataPathEngine _dataPath;
     private readonly PolicyState _policy;
@@ -52,6 +81,8 @@ public sealed partial class IkeController : IDisposable
     private readonly List<Acquire> _parkedAcquires = [];
     private AppliedPolicy _applied;
     private DateTimeOffset? _engineDue;
+    private DateTimeOffset _nextLivenessCheck;
+    private long _deadPeers;
     private long _softAssociations;
     private long _keyAdditions;
     private long _keyDeletions;
@@ -79,15 +110,24 @@ public sealed partial class IkeController : IDisposable
             MaxHalfOpen = engineOptions.MaxHalfOpen,
             MaxHalfOpenPerSource = engineOptions.MaxHalfOpenPerSource,
             CompletedExchangeLinger = engineOptions.CompletedExchangeLinger,
+            DpdRetransmits = engineOptions.DpdRetransmits,
+            MainModeRenewalPoint = engineOptions.MainModeRenewalPoint,
+            MainModeRenewalRecheck = engineOptions.MainModeRenewalRecheck,
+            ShouldRenewMainMode = IsSendingTo,
         });
     }
 
-    /// <summary>When <see cref="OnTimer"/> must run next (engine retransmits and lifetimes, fallback waits); null = nothing due.</summary>
+    /// <summary>When <see cref="OnTimer"/> must run next (engine retransmits and lifetimes, fallback waits, liveness checks while SAs exist); null = nothing due.</summary>
     public DateTimeOffset? NextDue
     {
         get
         {
             var next = _engineDue;
+            if (_pairs.Count > 0 && (next is null || _nextLivenessCheck < next))
+            {
+                next = _nextLivenessCheck;
+            }
+
             foreach (var pending in _pending.Values)
             {
                 if (pending.FallbackAt is { } at && (next is null || at < next))
@@ -114,7 +154,9 @@ public sealed partial class IkeController : IDisposable
         _keyDeletions,
         _rekeys,
         _engine.Counters.Malformed,
-        _engine.Counters.Retransmits);
+        _engine.Counters.Retransmits,
+        _deadPeers,
+        _engine.Counters.MainModeRenewals);
 
     public IkeStatus Status()
     {
@@ -206,6 +248,12 @@ public sealed partial class IkeController : IDisposable
             {
                 GoSoft(pending, now);
             }
+        }
+
+        if (now >= _nextLivenessCheck)
+        {
+            _nextLivenessCheck = now + LivenessCheckInterval;
+            CheckLiveness(now);
         }
     }
 
@@ -303,6 +351,7 @@ public sealed partial class IkeController : IDisposable
         _pairs.Clear();
         _inboundByOutbound.Clear();
         _engineDue = null;
+        _nextLivenessCheck = default;
         LogRestart(_logger);
     }
 
@@ -380,6 +429,9 @@ public sealed partial class IkeController : IDisposable
                 break;
             case IkeLogEvent log:
                 LogEngine(_logger, log.EventId, log.Message);
+                break;
+            case PeerDead dead:
+                OnPeerDead(dead.Peer);
                 break;
         }
     }
@@ -463,7 +515,10 @@ public sealed partial class IkeController : IDisposable
     {
         if (audit.Kind == IkeAuditKind.NegotiationFailed)
         {
-            var failed = _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(audit.Peer) && (audit.Selector is null || p.Negotiation.Selector == audit.Selector)).ToList();
+            // A Main Mode that failed while an established one with the peer remains (a renewal) held no quick modes of ours.
+            var failed = audit.Selector is null && _engine.HasEstablishedSa(audit.Peer)
+                ? []
+                : _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(audit.Peer) && (audit.Selector is null || p.Negotiation.Selector == audit.Selector)).ToList();
             if (!audit.PeerAnswered && failed.Count > 0 && failed.All(p => p.Soft))
             {
                 // The silent peer was already given a soft association (audited 548): giving up is no failure. The engine
@@ -548,4 +603,10 @@ public sealed partial class IkeController : IDisposable
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Debug, Message = "engine {EngineEvent}: {Message}")]
     private static partial void LogEngine(ILogger logger, int engineEvent, string message);
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Warning, Message = "{Peer} is dead (no answer to dead peer detection): its SAs are removed, the next packet negotiates afresh")]
+    private static partial void LogPeerDead(ILogger logger, IPAddress peer);
+
+    [LoggerMessage(EventId = 512, Level = LogLevel.Information, Message = "{Peer} silent since {Heard:O} while we send to it: dead peer detection")]
+    private static partial void LogProbing(ILogger logger, IPAddress peer, DateTimeOffset heard);
 }

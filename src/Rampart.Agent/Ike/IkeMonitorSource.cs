@@ -15,7 +15,7 @@ public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeS
 
     public IReadOnlyList<MainModeAssociation> MainModeAssociations()
     {
-        // Main modes live for the assigned policy's key exchange lifetime (480 minutes by default).
+        // An established main mode knows its negotiated lifetime; one still negotiating is shown with the policy's.
         var lifetimeSeconds = (policy.Current.Policy?.KeyExchange.MainModeLifetimeMinutes ?? 0) * 60L;
         return [.. ike.LatestStatus.MainModes.Select(sa => new MainModeAssociation(
             sa.Local,
@@ -25,6 +25,6 @@ public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeS
             sa.Algorithms ?? "(negotiating)",
             sa.QuickModeSaPairs,
             (long)sa.AgeSeconds,
-            Math.Max(0, lifetimeSeconds - (long)sa.AgeSeconds)))];
+            sa.LifetimeLeftSeconds is { } left ? (long)left : Math.Max(0, lifetimeSeconds - (long)sa.AgeSeconds)))];
     }
 }

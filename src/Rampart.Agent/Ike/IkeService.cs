@@ -30,7 +30,7 @@ public sealed partial class IkeService : BackgroundService
     private readonly IkeController _controller;
     private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ITimer _timer;
-    private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
+    private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
 
     public IkeService(
         IkeTransport transport,

@@ -4,7 +4,11 @@ using Rampart.Ike.V1;
 
 namespace Rampart.Agent.Ike;
 
-/// <summary>IKE statistics for the monitor (the walkthrough's IP Security Monitor counters), cumulative since the agent started.</summary>
+/// <summary>
+/// IKE statistics for the monitor (the walkthrough's IP Security Monitor counters), cumulative since the agent started;
+/// <see cref="DeadPeers"/> counts peers that did not answer dead peer detection, <see cref="MainModeRenewals"/> main
+/// modes negotiated ahead of an in-use one's expiry.
+/// </summary>
 public sealed record IkeStatistics(
     long MainModes,
     long QuickModes,
@@ -16,12 +20,14 @@ public sealed record IkeStatistics(
     long KeyDeletions,
     long Rekeys,
     long MalformedMessages,
-    long Retransmits);
+    long Retransmits,
+    long DeadPeers,
+    long MainModeRenewals);
 
 /// <summary>The answer to <c>ike.status</c>: statistics and the main mode SAs.</summary>
 public sealed record IkeStatus(IkeStatistics Statistics, IReadOnlyList<MainModeSaRow> MainModes);
 
-/// <summary>One main mode (ISAKMP) SA as the monitor lists it; cookies in hex, algorithms as cipher/hash/group.</summary>
+/// <summary>One main mode (ISAKMP) SA as the monitor lists it; cookies in hex, algorithms as cipher/hash/group; lifetime left once established.</summary>
 public sealed record MainModeSaRow(
     string Local,
     string Peer,
@@ -32,7 +38,8 @@ public sealed record MainModeSaRow(
     string? Algorithms,
     bool NatTraversal,
     int QuickModeSaPairs,
-    double AgeSeconds)
+    double AgeSeconds,
+    double? LifetimeLeftSeconds)
 {
     public static MainModeSaRow From(MainModeSaInfo sa, DateTimeOffset now)
     {
@@ -47,6 +54,7 @@ public sealed record MainModeSaRow(
             sa.Algorithms is { } a ? $"{AlgorithmCatalog.Name(a.Cipher)}/{AlgorithmCatalog.Name(a.Hash)}/{AlgorithmCatalog.Name(a.Group)}" : null,
             sa.UdpEncapsulation,
             sa.IpsecSaPairs,
-            Math.Round((now - sa.Created).TotalSeconds, 1));
+            Math.Round((now - sa.Created).TotalSeconds, 1),
+            sa.Expires is { } expires ? Math.Max(0, Math.Round((expires - now).TotalSeconds, 1)) : null);
     }
 }

@@ -26,4 +26,19 @@ public sealed class IkeV1Counters
     public long QuickModes { get; internal set; }
 
     public long NegotiationFailures { get; internal set; }
+
+    /// <summary>Dead peer detection probes started (each may send several R-U-THEREs).</summary>
+    public long DpdProbes { get; internal set; }
+
+    /// <summary>R-U-THERE-ACKs whose sequence number matched the probe in progress.</summary>
+    public long DpdAcks { get; internal set; }
+
+    /// <summary>R-U-THERE-ACKs ignored: no probe in progress, or a sequence number we did not send in it.</summary>
+    public long DpdStaleAcks { get; internal set; }
+
+    /// <summary>Peers declared dead because no probe was answered.</summary>
+    public long DeadPeers { get; internal set; }
+
+    /// <summary>Main Modes started to replace an ISAKMP SA in use before its lifetime ends.</summary>
+    public long MainModeRenewals { get; internal set; }
 }

@@ -25,7 +25,7 @@ public sealed partial class IkeV1Engine
         Send(phase1, Protect(phase1, HeaderFor(phase1, ExchangeType.Informational, messageId), list, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv), actions);
     }
 
-    private void HandleInformational(in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint remote, List<IkeAction> actions)
+    private void HandleInformational(in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
     {
         var phase1 = FindByCookies(header);
         if (phase1 is null || !phase1.Remote.Address.Equals(remote.Address))
@@ -63,12 +63,18 @@ public sealed partial class IkeV1Engine
         }
 
         Remember(phase1, header.MessageId);
+        if (phase1.State == Phase1State.Established && !payloads.OfType<NotificationPayload>().Any(n => n.NotifyType == NotifyMessageType.DpdRUThereAck))
+        {
+            // An acknowledgement proves liveness only if it echoes our probe (AcknowledgeProbe decides).
+            ProofOfLife(phase1, now, actions);
+        }
+
         foreach (var payload in payloads)
         {
             switch (payload)
             {
                 case NotificationPayload notify:
-                    HandleNotify(phase1, notify, actions);
+                    HandleNotify(phase1, notify, now, actions);
                     break;
                 case DeletePayload delete:
                     HandleDelete(phase1, delete, actions);
@@ -96,7 +102,7 @@ public sealed partial class IkeV1Engine
         Fail(phase1, notify.NotifyType, $"peer sent {notify.NotifyType}", actions);
     }
 
-    private void HandleNotify(Phase1Sa phase1, NotificationPayload notify, List<IkeAction> actions)
+    private void HandleNotify(Phase1Sa phase1, NotificationPayload notify, DateTimeOffset now, List<IkeAction> actions)
     {
         switch (notify.NotifyType)
         {
@@ -104,7 +110,7 @@ public sealed partial class IkeV1Engine
                 SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThereAck, CookieBytes(phase1), notify.Data)], actions);
                 break;
             case NotifyMessageType.DpdRUThereAck:
-                Log(actions, 40, $"DPD acknowledged by {phase1.Remote.Address}");
+                AcknowledgeProbe(phase1, notify, now, actions);
                 break;
             case var error when (ushort)error < 8192:
                 if (phase1.State != Phase1State.Established)
@@ -134,6 +140,7 @@ public sealed partial class IkeV1Engine
         {
             Log(actions, 42, $"peer {phase1.Remote.Address} deleted the ISAKMP SA");
             actions.Add(new IkeAuditEvent(IkeAuditKind.SaDeleted, phase1.Remote.Address, null, true, "ISAKMP SA deleted by peer"));
+            HandOverIpsecSas(phase1);
             Remove(phase1);
             return;
         }

@@ -321,13 +321,14 @@ public sealed partial class IkeV1Engine
     {
         phase1.State = Phase1State.Established;
         phase1.Retransmits = 0;
-        phase1.Due = now + phase1.Chosen!.Lifetime;
+        StartLiveness(phase1, now);
+        phase1.Due = phase1.Expires;
         phase1.Dh?.Dispose();
         phase1.Dh = null;
         LeaveHalfOpen(phase1);
         _contacted.Add(phase1.Remote.Address);
         Counters.MainModes++;
-        var chosen = phase1.Chosen;
+        var chosen = phase1.Chosen!;
         actions.Add(new IkeAuditEvent(IkeAuditKind.MainModeEstablished, phase1.Remote.Address, null, true,
             $"Main Mode {(phase1.IsInitiator ? "initiator" : "responder")} {AlgorithmCatalog.DisplayName(chosen.Cipher)}/{AlgorithmCatalog.DisplayName(chosen.Hash)}/{AlgorithmCatalog.Name(chosen.Group)}{(phase1.UdpEncapsulation ? " NAT-T" : "")}"));
         foreach (var pending in phase1.Pending)

@@ -111,6 +111,7 @@ public sealed partial class IkeV1Engine
         }
 
         Remember(phase1, messageId);
+        ProofOfLife(phase1, now, actions);
         var ids = payloads.OfType<IdentificationPayload>().ToList();
         if (Find<SecurityAssociationPayload>(payloads) is not { } sa || Find<NoncePayload>(payloads) is not { } nonce || ids.Count is not (0 or 2))
         {
@@ -243,6 +244,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        ProofOfLife(phase1, now, actions);
         if (Find<SecurityAssociationPayload>(payloads) is not { Proposals: [{ Transforms: [var transform] } proposal] }
             || proposal.Spi.Length != 4 || Find<NoncePayload>(payloads) is not { } nonce
             || !ProposalSelection.TryMatchIpsec(proposal, transform, exchange.Policy, phase1.UdpEncapsulation, out var offer, out _)
@@ -295,6 +297,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        ProofOfLife(phase1, now, actions);
         exchange.Iv = nextIv;
         exchange.State = QuickModeState.Completed;
         exchange.LastReceived = message.ToArray();

@@ -93,24 +93,9 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         }
     }
 
-    /// <summary>Sends an RFC 3706 R-U-THERE to the peer if it supports DPD; false if there is no such ISAKMP SA.</summary>
-    public bool ProbePeer(IPAddress peer, uint sequence, List<IkeAction> actions)
-    {
-        var phase1 = FindPhase1(peer);
-        if (phase1 is not { State: Phase1State.Established, PeerSupportsDpd: true })
-        {
-            return false;
-        }
-
-        var data = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(data, sequence);
-        SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThere, CookieBytes(phase1), data)], actions);
-        return true;
-    }
-
     /// <summary>Every ISAKMP SA, established or not, for the monitor.</summary>
     public IReadOnlyList<MainModeSaInfo> MainModeSas() =>
-        [.. AllPhase1().Select(p => new MainModeSaInfo(p.Local, p.Remote, p.CookieI, p.CookieR, p.IsInitiator, p.State == Phase1State.Established, p.Chosen, p.UdpEncapsulation, p.Installed.Count, p.Created))];
+        [.. AllPhase1().Select(p => new MainModeSaInfo(p.Local, p.Remote, p.CookieI, p.CookieR, p.IsInitiator, p.State == Phase1State.Established, p.Chosen, p.UdpEncapsulation, p.Installed.Count, p.Created, p.Expires))];
 
     /// <summary>Drops all state (agent restart).</summary>
     public void Reset()
@@ -165,7 +150,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
                     HandleQuickMode(header, datagram, now, actions);
                     break;
                 case ExchangeType.Informational:
-                    HandleInformational(header, datagram, remote, actions);
+                    HandleInformational(header, datagram, remote, now, actions);
                     break;
                 default:
                     Counters.Dropped++;
@@ -198,6 +183,20 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             {
                 Phase1Timer(phase1, now, actions);
             }
+
+            if (phase1.State != Phase1State.Established || !IsTracked(phase1))
+            {
+                continue;
+            }
+
+            if (phase1.DpdDue <= now)
+            {
+                DpdTimer(phase1, now, actions);
+            }
+            else if (phase1.RenewAt <= now)
+            {
+                RenewalTimer(phase1, now, actions);
+            }
         }
 
         ArmIfEarlier(now, actions);
@@ -207,7 +206,9 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     {
         if (phase1.State == Phase1State.Established)
         {
-            // Lifetime over: delete the ISAKMP SA; the next acquire negotiates a new one. IPsec SAs keep their own lifetimes.
+            // Lifetime over: delete the ISAKMP SA; its renewal (if it was in use) or the next acquire's Main Mode takes
+            // over. IPsec SAs keep their own lifetimes.
+            HandOverIpsecSas(phase1);
             SendInformational(phase1, [new DeletePayload(ProtocolId.Isakmp, 16, [CookieBytes(phase1)])], actions);
             Log(actions, 20, $"ISAKMP SA with {phase1.Remote.Address} reached its lifetime");
             Remove(phase1);
@@ -240,7 +241,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         DateTimeOffset? next = null;
         foreach (var phase1 in AllPhase1())
         {
-            next = Min(next, phase1.Due);
+            next = Min(Min(Min(next, phase1.Due), phase1.DpdDue), phase1.RenewAt);
             foreach (var exchange in phase1.QuickModes.Values)
             {
                 next = Min(next, exchange.Due);
@@ -258,18 +259,26 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
     private IEnumerable<Phase1Sa> AllPhase1() => _initiated.Values.Concat(_responded.Values);
 
+    private bool IsTracked(Phase1Sa phase1) => phase1.IsInitiator
+        ? _initiated.TryGetValue(phase1.CookieI, out var initiated) && initiated == phase1
+        : _responded.TryGetValue(phase1.CookieR, out var responded) && responded == phase1;
+
+    /// <summary>The ISAKMP SA to use with <paramref name="remote"/>: the newest established one (a renewal replaces its predecessor), else one being negotiated.</summary>
     private Phase1Sa? FindPhase1(IPAddress remote)
     {
         Phase1Sa? best = null;
         foreach (var phase1 in AllPhase1())
         {
-            if (phase1.Remote.Address.Equals(remote) && (best is null || (phase1.State == Phase1State.Established && best.State != Phase1State.Established)))
+            if (phase1.Remote.Address.Equals(remote) && (best is null || Better(phase1, best)))
             {
                 best = phase1;
             }
         }
 
         return best;
+
+        static bool Better(Phase1Sa candidate, Phase1Sa best) => candidate.State == Phase1State.Established
+            && (best.State != Phase1State.Established || candidate.Created > best.Created);
     }
 
     /// <summary>Finds the ISAKMP SA a message with both cookies belongs to.</summary>

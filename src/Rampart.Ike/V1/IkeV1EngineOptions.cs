@@ -26,6 +26,24 @@ public sealed class IkeV1EngineOptions
     /// <summary>Half-open responder Main Modes per source address.</summary>
     public int MaxHalfOpenPerSource { get; init; } = 8;
 
+    /// <summary>
+    /// R-U-THERE retransmissions (RFC 3706 §5.5) before the peer is declared dead, on the retransmission backoff: with
+    /// the defaults the probe is sent at 0, 1, 3 and 7 s and the peer is dead at 15 s.
+    /// </summary>
+    public int DpdRetransmits { get; init; } = 3;
+
+    /// <summary>
+    /// The fraction of an ISAKMP SA's lifetime at which it is renewed if its peer's quick mode SAs are in use (90%:
+    /// 7 h 12 min into the default 8 hours, so rekeys never wait for a Main Mode); it is then deleted at its lifetime.
+    /// </summary>
+    public double MainModeRenewalPoint { get; init; } = 0.9;
+
+    /// <summary>After the renewal point, how often an unused ISAKMP SA is asked again whether it became used.</summary>
+    public TimeSpan MainModeRenewalRecheck { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Whether traffic with a peer is in use, so its ISAKMP SA is renewed before it expires; null = never renew.</summary>
+    public Func<IPAddress, bool>? ShouldRenewMainMode { get; init; }
+
     /// <summary>How long a finished quick mode is remembered to answer a retransmitted last message.</summary>
     public TimeSpan CompletedExchangeLinger { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Rampart.Ike.V1;
 
-/// <summary>One ISAKMP SA for the monitor: peer, cookies, state, negotiated algorithms (null until chosen) and creation time.</summary>
+/// <summary>One ISAKMP SA for the monitor: peer, cookies, state, negotiated algorithms (null until chosen) creation time and, once established, the end of its lifetime.</summary>
 public sealed record MainModeSaInfo(
     IPEndPoint Local,
     IPEndPoint Remote,
@@ -13,4 +13,5 @@ public sealed record MainModeSaInfo(
     IkeProposal? Algorithms,
     bool UdpEncapsulation,
     int IpsecSaPairs,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    DateTimeOffset? Expires);

@@ -87,6 +87,28 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
     /// <summary>Next retransmission (initiator) or half-open expiry (responder) or lifetime end (established).</summary>
     public DateTimeOffset? Due { get; set; }
 
+    /// <summary>The end of the lifetime, once established.</summary>
+    public DateTimeOffset? Expires { get; set; }
+
+    /// <summary>When the SA is renewed if in use (established only); null once renewed or past the lifetime.</summary>
+    public DateTimeOffset? RenewAt { get; set; }
+
+    /// <summary>Establishment or the last authenticated message from the peer (RFC 3706 proof of liveness).</summary>
+    public DateTimeOffset LastHeard { get; set; }
+
+    /// <summary>RFC 3706 §5.7: the last R-U-THERE sequence number sent (counting on from a random start).</summary>
+    public uint DpdSequence { get; set; }
+
+    /// <summary>The first sequence number of the probe in progress; null when none is.</summary>
+    public uint? DpdProbeFirst { get; set; }
+
+    public DateTimeOffset DpdProbeStarted { get; set; }
+
+    public int DpdRetransmits { get; set; }
+
+    /// <summary>Next R-U-THERE retransmission, or the give-up time after the last one.</summary>
+    public DateTimeOffset? DpdDue { get; set; }
+
     public LinkedListNode<Phase1Sa>? HalfOpenNode { get; set; }
 
     public List<PendingAcquire> Pending { get; } = [];

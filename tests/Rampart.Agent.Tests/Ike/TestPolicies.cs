@@ -11,13 +11,14 @@ internal static class TestPolicies
     public static readonly IPAddress HostA = IPAddress.Parse("192.0.2.1");
     public static readonly IPAddress HostB = IPAddress.Parse("192.0.2.2");
 
-    public static AppliedPolicy Partner(IPAddress me, IPAddress partner, string psk = "ABC123", string method = "medium", bool pfs = false, IPAddress? tunnel = null, bool fallback = false)
+    public static AppliedPolicy Partner(IPAddress me, IPAddress partner, string psk = "ABC123", string method = "medium", bool pfs = false, IPAddress? tunnel = null, bool fallback = false, int mainModeMinutes = 480)
     {
         Assert.True(SecurityMethod.TryParse(method, out var methods, out _));
         var list = new FilterList("Partner Filter", "", EquatableList.Of(new Filter(AddressSpec.Me, new AddressSpec.Host(partner))));
         var action = new FilterAction("Partner Filter Action", "", FilterActionKind.Negotiate, methods, AllowFallbackToClear: fallback, SessionKeyPfs: pfs);
         var policy = IpsecPolicy.Create("Partner") with
         {
+            KeyExchange = KeyExchangeSettings.Default with { MainModeLifetimeMinutes = mainModeMinutes },
             Rules = EquatableList.Of(new Rule(list.Name, action.Name, EquatableList.Of<AuthenticationMethod>(new AuthenticationMethod.PreSharedKey(psk)), tunnel)),
         };
         return Apply(new PolicySnapshot(EquatableList.Of(policy), EquatableList.Of(list), EquatableList.Of(action), policy.Name), me);

@@ -21,6 +21,8 @@ internal sealed class SimHost(string address, IkeV1EngineOptions options)
 
     public List<SendDatagram> Sent { get; } = [];
 
+    public List<IPAddress> DeadPeers { get; } = [];
+
     public DateTimeOffset? Timer { get; set; }
 
     public IPEndPoint IkeEndpoint => new(Address, IkeV1Engine.IkePort);
@@ -33,14 +35,14 @@ internal sealed class TwoEngines : IDisposable
 
     private readonly Queue<(SimHost To, SendDatagram Datagram)> _inFlight = new();
 
-    public TwoEngines(IkeV1PeerConfig? initiatorPeer = null, IkeV1PeerConfig? responderPeer = null, QuickModePolicy? responderQuickMode = null, IkeV1EngineOptions? responderOptions = null)
+    public TwoEngines(IkeV1PeerConfig? initiatorPeer = null, IkeV1PeerConfig? responderPeer = null, QuickModePolicy? responderQuickMode = null, IkeV1EngineOptions? responderOptions = null, IkeV1EngineOptions? initiatorOptions = null)
     {
         var a = IPAddress.Parse("192.0.2.1");
         var b = IPAddress.Parse("192.0.2.2");
         InitiatorPeer = initiatorPeer ?? Peer(b, Psk);
         ResponderPeer = responderPeer ?? Peer(a, Psk);
         var responderPolicy = responderQuickMode ?? EspGcm();
-        Initiator = new SimHost("192.0.2.1", new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
+        Initiator = new SimHost("192.0.2.1", initiatorOptions ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
         Responder = new SimHost("192.0.2.2", responderOptions ?? new IkeV1EngineOptions
         {
             FindPeer = address => address.Equals(a) ? ResponderPeer : null,
@@ -112,6 +114,9 @@ internal sealed class TwoEngines : IDisposable
                     break;
                 case ArmTimer timer:
                     from.Timer = timer.Due;
+                    break;
+                case PeerDead dead:
+                    from.DeadPeers.Add(dead.Peer);
                     break;
             }
         }

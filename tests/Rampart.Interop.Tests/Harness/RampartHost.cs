@@ -11,12 +11,13 @@ public sealed class RampartHost : IDisposable
     private readonly string _namespace;
     private readonly BackgroundProcess _agent;
 
-    public RampartHost(string networkNamespace, string home)
+    /// <summary>Starts rampartd in <paramref name="networkNamespace"/> with its state in <paramref name="home"/> and extra <c>NAME=value</c> settings in <paramref name="environment"/>.</summary>
+    public RampartHost(string networkNamespace, string home, IReadOnlyList<string>? environment = null)
     {
         _namespace = networkNamespace;
         Home = home;
         Directory.CreateDirectory(home);
-        _agent = new BackgroundProcess("ip", ["netns", "exec", networkNamespace, "env", "RAMPART_HOME=" + home, "dotnet", Cli, "agent", "run"]);
+        _agent = new BackgroundProcess("ip", ["netns", "exec", networkNamespace, "env", "RAMPART_HOME=" + home, .. environment ?? [], "dotnet", Cli, "agent", "run"]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!File.Exists(SocketPath) || !Rampart("agent", "status").Succeeded)
         {

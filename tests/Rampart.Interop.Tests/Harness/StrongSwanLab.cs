@@ -26,7 +26,7 @@ public sealed class StrongSwanLab : IDisposable
     private readonly bool _networkUp;
     private readonly bool _charonUp;
 
-    public StrongSwanLab(CipherSuite suite, string rampartPsk = StrongSwanPsk)
+    public StrongSwanLab(CipherSuite suite, string rampartPsk = StrongSwanPsk, IReadOnlyList<string>? rampartEnvironment = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         Prerequisites.Require();
@@ -59,7 +59,7 @@ public sealed class StrongSwanLab : IDisposable
             _capture = new BackgroundProcess("ip", ["netns", "exec", LeftNamespace, "tshark", "-q", "-n", "-i", "veth-l", "-w", CaptureFile]);
             _capture.WaitForText("Capturing on", TimeSpan.FromSeconds(30));
             Thread.Sleep(500);
-            Rampart = Own(new RampartHost(LeftNamespace, Path.Combine(_work, "rampart")));
+            Rampart = Own(new RampartHost(LeftNamespace, Path.Combine(_work, "rampart"), rampartEnvironment));
             Rampart.AssignTunnelPolicy(StrongSwanAddress, suite, rampartPsk);
         }
         catch

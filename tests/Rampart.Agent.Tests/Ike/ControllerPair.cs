@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Rampart.Agent.Ike;
+using Rampart.Agent.Policy;
+using Rampart.DataPath.Buffers;
+using Rampart.DataPath.Database;
+using Rampart.DataPath.Packets;
+using Rampart.DataPath.Pipeline;
+using Rampart.Ike;
+
+namespace Rampart.Agent.Tests.Ike;
+
+/// <summary>
+/// Two agents' IKE controllers, each with a real data path engine, joined by an in-memory link on one fake clock:
+/// IKE datagrams and ESP packets cross it while <see cref="LinkUp"/>.
+/// </summary>
+internal sealed class ControllerPair : IDisposable
+{
+    /// <summary>Idle after an hour, so tests that let time pass without traffic do not idle the SAs out.</summary>
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(1);
+
+    public ControllerPair(IkeControllerOptions? options = null)
+    {
+        A = new Host(this, TestPolicies.HostA, options ?? new IkeControllerOptions());
+        B = new Host(this, TestPolicies.HostB, options ?? new IkeControllerOptions());
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+
+    public Host A { get; }
+
+    public Host B { get; }
+
+    public bool LinkUp { get; set; } = true;
+
+    /// <summary>Moves the clock, runs each controller's due work, and delivers what they send.</summary>
+    public void Advance(TimeSpan by)
+    {
+        Time.Advance(by);
+        foreach (var host in new[] { A, B })
+        {
+            if (host.Controller.NextDue <= Time.GetUtcNow())
+            {
+                host.Controller.OnTimer();
+            }
+        }
+
+        Deliver();
+    }
+
+    /// <summary>Delivers queued datagrams both ways until both sides are quiet.</summary>
+    public void Deliver()
+    {
+        for (var round = 0; round < 100 && (A.Outbox.Count > 0 || B.Outbox.Count > 0); round++)
+        {
+            foreach (var (from, to) in new[] { (A, B), (B, A) })
+            {
+                var batch = from.Outbox.ToList();
+                from.Outbox.Clear();
+                foreach (var send in batch.Where(_ => LinkUp))
+                {
+                    to.Controller.OnDatagram(send.Datagram, send.Remote, send.Local);
+                }
+            }
+        }
+    }
+
+    /// <summary>The Partner policy on both hosts, published to IKE and applied to the data path; then A negotiates.</summary>
+    public void Negotiate(int mainModeMinutes = 480)
+    {
+        A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, mainModeMinutes: mainModeMinutes));
+        B.Assign(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, mainModeMinutes: mainModeMinutes));
+        A.Controller.OnAcquire(PolicyIkeMappingTests.AcquireFor(A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB));
+        Deliver();
+        Assert.Equal(1, A.Controller.InstalledPairs);
+        Assert.Equal(1, B.Controller.InstalledPairs);
+    }
+
+    /// <summary>One UDP packet from <paramref name="from"/> to the other host, protected by its data path and, while the link is up, unprotected by the other's.</summary>
+    public PacketVerdict Send(Host from)
+    {
+        var to = from == A ? B : A;
+        var buffer = new PacketBuffer();
+        buffer.Load(Udp(from.Address, to.Address));
+        var verdict = from.DataPath.ProcessOutbound(buffer);
+        if (verdict.Action == PacketAction.AcceptModified && LinkUp)
+        {
+            Assert.Equal(PacketAction.AcceptModified, to.DataPath.ProcessInbound(buffer).Action);
+        }
+
+        return verdict;
+    }
+
+    public void Dispose()
+    {
+        A.Controller.Dispose();
+        B.Controller.Dispose();
+    }
+
+    private static byte[] Udp(IPAddress source, IPAddress destination)
+    {
+        var packet = new byte[28 + 16];
+        var span = packet.AsSpan();
+        span[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)packet.Length);
+        span[8] = 64;
+        span[9] = 17;
+        source.GetAddressBytes().CopyTo(span[12..]);
+        destination.GetAddressBytes().CopyTo(span[16..]);
+        InternetChecksum.SetIpv4HeaderChecksum(span[..20]);
+        BinaryPrimitives.WriteUInt16BigEndian(span[20..], 40000);
+        BinaryPrimitives.WriteUInt16BigEndian(span[22..], 7);
+        BinaryPrimitives.WriteUInt16BigEndian(span[24..], 8 + 16);
+        return packet;
+    }
+
+    internal sealed class Host
+    {
+        public Host(ControllerPair pair, IPAddress address, IkeControllerOptions options)
+        {
+            DataPath = new DataPathEngine(new SecurityAssociationDatabase(pair.Time, IdleTimeout));
+            Controller = new IkeController(DataPath, Policy, pair.Time, options, Send, Audits.Add, NullLogger.Instance);
+            Address = address;
+        }
+
+        public IPAddress Address { get; }
+
+        public PolicyState Policy { get; } = new();
+
+        public DataPathEngine DataPath { get; }
+
+        public IkeController Controller { get; }
+
+        /// <summary>Datagrams not yet delivered.</summary>
+        public List<SendDatagram> Outbox { get; } = [];
+
+        /// <summary>IKE datagrams sent since the start.</summary>
+        public int SentCount { get; private set; }
+
+        public List<IkeAuditRecord> Audits { get; } = [];
+
+        /// <summary>As the policy agent does: the data path enforces the policy, then IKE is told.</summary>
+        public void Assign(AppliedPolicy policy)
+        {
+            DataPath.Apply(policy.Compiled);
+            Policy.Publish(policy);
+        }
+
+        private void Send(SendDatagram datagram)
+        {
+            Outbox.Add(datagram);
+            SentCount++;
+        }
+    }
+}
