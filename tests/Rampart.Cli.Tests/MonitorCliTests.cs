@@ -24,7 +24,8 @@ public sealed class MonitorCliTests : IDisposable
         new MonitorStatistics(
             ActiveAssociations: 2, ConfidentialBytesSent: 1234, ConfidentialBytesReceived: 5678, AuthenticatedBytesSent: 1234, AuthenticatedBytesReceived: 5678,
             BadSpiPackets: 3, PacketsNotDecrypted: 4, PacketsNotAuthenticated: 5, ReplayDrops: 6, SoftAssociations: 1, MainModes: 7, QuickModes: 8,
-            AuthenticationFailures: 9, NegotiationFailures: 10, PendingKeyOperations: 11, KeyAdditions: 12, KeyDeletions: 13, Rekeys: 14));
+            AuthenticationFailures: 9, NegotiationFailures: 10, PendingKeyOperations: 11, KeyAdditions: 12, KeyDeletions: 13, Rekeys: 14,
+            DeadPeers: 15, MainModeRenewals: 16));
 
     private readonly RampartProcess _rampart = new();
 
@@ -73,6 +74,7 @@ public sealed class MonitorCliTests : IDisposable
             ("Packets Not Decrypted", "4"), ("Packets Not Authenticated", "5"), ("Replay Drops", "6"), ("Soft Associations", "1"),
             ("Main Modes", "7"), ("Quick Modes", "8"), ("Authentication Failures", "9"), ("Negotiation Failures", "10"),
             ("Pending Key Operations", "11"), ("Key Additions", "12"), ("Key Deletions", "13"), ("Rekeys", "14"),
+            ("Dead Peers", "15"), ("Main Mode Renewals", "16"),
         })
         {
             Assert.Contains(lines, l => l.Trim().StartsWith(label + " ", StringComparison.Ordinal) && l.EndsWith(" " + value, StringComparison.Ordinal));

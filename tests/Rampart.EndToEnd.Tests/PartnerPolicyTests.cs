@@ -139,7 +139,9 @@ public sealed class PartnerPolicyTests
         using var pair = new NetworkNamespacePair();
         using var server = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var client = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        server.StartAgent();
+        // The test is about security, not the fallback: on a loaded machine the client's first IKE answer may take
+        // longer than the 3 s fallback wait, and a soft association would then let the first pings out in clear.
+        server.StartAgent("RAMPART_IKE_FALLBACK_MS=15000");
         client.StartAgent();
         server.Cli("rule", "delete", "Server", "1");
         server.Cli("rule", "add", "Server", "--filterlist", "All IP Traffic", "--action", "Request Security (Optional)", "--auth", "psk:ABC123");

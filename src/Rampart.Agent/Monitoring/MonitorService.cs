@@ -88,7 +88,9 @@ public sealed class MonitorService(
             PendingKeyOperations: keying.PendingKeyOperations,
             KeyAdditions: keying.KeyAdditions,
             KeyDeletions: keying.KeyDeletions,
-            Rekeys: keying.Rekeys);
+            Rekeys: keying.Rekeys,
+            DeadPeers: keying.DeadPeers,
+            MainModeRenewals: keying.MainModeRenewals);
     }
 
     private MonitoredAssociation Row(BindingInfo binding, PolicySnapshot policies, ILookup<(int, int), PacketFilter> filters)

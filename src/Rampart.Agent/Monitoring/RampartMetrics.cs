@@ -40,6 +40,8 @@ public sealed class RampartMetrics : IDisposable
         Counter("rampart.ike.key_additions", s => s.KeyAdditions, "{key}", "SAs IKE installed");
         Counter("rampart.ike.key_deletions", s => s.KeyDeletions, "{key}", "SAs IKE removed");
         Counter("rampart.ike.rekeys", s => s.Rekeys, "{key}", "SAs replaced at their lifetime");
+        Counter("rampart.ike.dead_peers", s => s.DeadPeers, "{peer}", "Peers declared dead by dead peer detection");
+        Counter("rampart.ike.main_mode_renewals", s => s.MainModeRenewals, "{negotiation}", "Main modes renegotiated while in use");
         Meter.CreateObservableUpDownCounter("rampart.ike.pending_key_operations", () => Current().PendingKeyOperations, "{negotiation}", "Negotiations in progress");
     }
 

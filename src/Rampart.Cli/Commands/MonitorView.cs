@@ -157,6 +157,8 @@ internal static class MonitorView
         ("Authentication Failures", Number(s.AuthenticationFailures)),
         ("Negotiation Failures", Number(s.NegotiationFailures)),
         ("Pending Key Operations", Number(s.PendingKeyOperations)),
+        ("Main Mode Renewals", Number(s.MainModeRenewals)),
+        ("Dead Peers", Number(s.DeadPeers)),
     ];
 
     private static void WriteColumns(TextWriter output, IReadOnlyList<string> header, IEnumerable<string[]> rows)

@@ -24,6 +24,8 @@ namespace Rampart.Core.Monitoring;
 /// <param name="KeyAdditions">SAs IKE installed in the data path.</param>
 /// <param name="KeyDeletions">SAs IKE removed from the data path.</param>
 /// <param name="Rekeys">Quick modes done to replace an SA reaching its lifetime.</param>
+/// <param name="DeadPeers">Peers declared dead by dead peer detection (their SAs removed).</param>
+/// <param name="MainModeRenewals">Main modes renegotiated before their lifetime because their traffic was in use.</param>
 public sealed record MonitorStatistics(
     long ActiveAssociations,
     long ConfidentialBytesSent,
@@ -42,7 +44,9 @@ public sealed record MonitorStatistics(
     long PendingKeyOperations,
     long KeyAdditions,
     long KeyDeletions,
-    long Rekeys);
+    long Rekeys,
+    long DeadPeers,
+    long MainModeRenewals);
 
 /// <summary>IKE's counters for the monitor (the walkthrough's ISAKMP/Oakley statistics), counted from agent start.</summary>
 /// <param name="MainModes">Main modes (IKE SAs) established.</param>
@@ -53,6 +57,8 @@ public sealed record MonitorStatistics(
 /// <param name="KeyAdditions">SAs IKE installed in the data path.</param>
 /// <param name="KeyDeletions">SAs IKE removed from the data path.</param>
 /// <param name="Rekeys">Quick modes done to replace an SA reaching its lifetime.</param>
+/// <param name="DeadPeers">Peers declared dead by dead peer detection (their SAs removed).</param>
+/// <param name="MainModeRenewals">Main modes renegotiated before their lifetime because their traffic was in use.</param>
 public sealed record IkeStatistics(
     long MainModes,
     long QuickModes,
@@ -61,7 +67,9 @@ public sealed record IkeStatistics(
     long PendingKeyOperations,
     long KeyAdditions,
     long KeyDeletions,
-    long Rekeys)
+    long Rekeys,
+    long DeadPeers,
+    long MainModeRenewals)
 {
-    public static IkeStatistics Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0);
+    public static IkeStatistics Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

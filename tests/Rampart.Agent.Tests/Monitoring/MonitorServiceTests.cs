@@ -176,7 +176,7 @@ public sealed class MonitorServiceTests : IDisposable
     public void Statistics_IncludeTheIkeSourcesCounters_AndMainModes()
     {
         var ike = new FixedIkeStatistics(
-            new IkeStatistics(MainModes: 3, QuickModes: 7, AuthenticationFailures: 1, NegotiationFailures: 2, PendingKeyOperations: 1, KeyAdditions: 14, KeyDeletions: 4, Rekeys: 2),
+            new IkeStatistics(MainModes: 3, QuickModes: 7, AuthenticationFailures: 1, NegotiationFailures: 2, PendingKeyOperations: 1, KeyAdditions: 14, KeyDeletions: 4, Rekeys: 2, DeadPeers: 1, MainModeRenewals: 5),
             [new MainModeAssociation("192.0.2.1", "192.0.2.2", "psk: 192.0.2.2", "psk", "AES-CBC-256/SHA-256/DH 14", 7, 60, 28740)]);
         using var hosts = new MonitorHosts(ike);
 
@@ -190,6 +190,8 @@ public sealed class MonitorServiceTests : IDisposable
         Assert.Equal(14, snapshot.Statistics.KeyAdditions);
         Assert.Equal(4, snapshot.Statistics.KeyDeletions);
         Assert.Equal(2, snapshot.Statistics.Rekeys);
+        Assert.Equal(1, snapshot.Statistics.DeadPeers);
+        Assert.Equal(5, snapshot.Statistics.MainModeRenewals);
         Assert.Equal("192.0.2.2", Assert.Single(snapshot.MainModes).Peer);
     }
 
