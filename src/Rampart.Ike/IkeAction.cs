@@ -13,6 +13,13 @@ public sealed record SendDatagram(IPEndPoint Local, IPEndPoint Remote, byte[] Da
 /// <summary>Install an IPsec SA pair: <paramref name="Inbound"/> (peer to us) and <paramref name="Outbound"/>.</summary>
 public sealed record InstallIpsecSa(IpsecSaSpec Inbound, IpsecSaSpec Outbound) : IkeAction;
 
+/// <summary>
+/// The responder's inbound SA, installed when it sends Quick Mode's second message: the initiator installs its pair and
+/// sends traffic on receiving that message, before our <see cref="InstallIpsecSa"/> (on the third) could. If the Quick
+/// Mode then fails, a <see cref="DeleteIpsecSa"/> with an outbound SPI of 0 removes it.
+/// </summary>
+public sealed record InstallInboundIpsecSa(IpsecSaSpec Inbound) : IkeAction;
+
 /// <summary>Remove the SA pair identified by our inbound SPI and the peer's (outbound) SPI.</summary>
 public sealed record DeleteIpsecSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
 

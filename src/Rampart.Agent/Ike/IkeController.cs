@@ -63,6 +63,9 @@ public sealed partial class IkeController : IDisposable
 {
     private const int MaxParkedAcquires = 256;
 
+    // Longer than a Quick Mode can last (retransmits 1 + 2 + 4 + 8 + 16 s, then the engine gives up and deletes).
+    private static readonly TimeSpan InboundOnlyLimit = TimeSpan.FromMinutes(2);
+
     /// <summary>How often the SAs' traffic is read for dead peer detection (not per packet: the data path only stamps times).</summary>
     private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromSeconds(1);
     private readonly IkeV1Engine _engine;
@@ -79,6 +82,7 @@ public sealed partial class IkeController : IDisposable
     private readonly Dictionary<uint, InstalledPair> _pairs = [];
     private readonly Dictionary<uint, uint> _inboundByOutbound = [];
     private readonly List<Acquire> _parkedAcquires = [];
+    private readonly Dictionary<uint, DateTimeOffset> _inboundOnly = [];
     private AppliedPolicy _applied;
     private DateTimeOffset? _engineDue;
     private DateTimeOffset _nextLivenessCheck;
@@ -253,6 +257,7 @@ public sealed partial class IkeController : IDisposable
         if (now >= _nextLivenessCheck)
         {
             _nextLivenessCheck = now + LivenessCheckInterval;
+            ForgetStaleInboundOnly(now);
             CheckLiveness(now);
         }
     }
@@ -349,6 +354,7 @@ public sealed partial class IkeController : IDisposable
         _parkedAcquires.Clear();
         _lastHeard.Clear();
         _pairs.Clear();
+        _inboundOnly.Clear();
         _inboundByOutbound.Clear();
         _engineDue = null;
         _nextLivenessCheck = default;
@@ -414,6 +420,9 @@ public sealed partial class IkeController : IDisposable
             case ArmTimer arm:
                 _engineDue = arm.Due;
                 break;
+            case InstallInboundIpsecSa early:
+                InstallInboundOnly(early.Inbound, now);
+                break;
             case InstallIpsecSa install:
                 Install(install.Inbound, install.Outbound);
                 break;
@@ -421,6 +430,10 @@ public sealed partial class IkeController : IDisposable
                 if (_pairs.TryGetValue(delete.InboundSpi, out var pair))
                 {
                     Remove(pair);
+                }
+                else if (_inboundOnly.Remove(delete.InboundSpi))
+                {
+                    _dataPath.RemoveInbound(delete.InboundSpi);
                 }
 
                 break;
@@ -445,11 +458,12 @@ public sealed partial class IkeController : IDisposable
         var inboundSpec = IkeSaMapping.ToSpec(inbound, inbound: true);
         var outboundSpec = IkeSaMapping.ToSpec(outbound, inbound: false);
 
-        // Inbound first, so the peer's answer to the first released packet finds its SA.
+        // Inbound first, so the peer's answer to the first released packet finds its SA; a responder's is there already.
+        var inboundReady = _inboundOnly.Remove(inbound.Spi);
         bool installed;
         if (binding is { } key)
         {
-            installed = _dataPath.InstallInbound(key, inboundSpec, out _);
+            installed = inboundReady || _dataPath.InstallInbound(key, inboundSpec, out _);
             if (installed)
             {
                 _dataPath.InstallOutbound(key, outboundSpec, out _);
@@ -458,7 +472,7 @@ public sealed partial class IkeController : IDisposable
         else
         {
             var selector = PolicyIkeMapping.ToDataPathSelector(outbound.Selector);
-            installed = _dataPath.InstallInbound(selector, inboundSpec, out _);
+            installed = inboundReady || _dataPath.InstallInbound(selector, inboundSpec, out _);
             if (installed)
             {
                 _dataPath.InstallOutbound(selector, outboundSpec, out _);
@@ -482,6 +496,31 @@ public sealed partial class IkeController : IDisposable
         _inboundByOutbound[outbound.Spi] = inbound.Spi;
         LogInstalled(_logger, inbound, outbound, binding);
         _audit(IkeAuditRecords.QuickModeEstablished(inbound, outbound));
+    }
+
+    /// <summary>
+    /// A responder's inbound SA ahead of its pair (see <see cref="InstallInboundIpsecSa"/>); one whose Quick Mode never
+    /// completes is removed by the engine's delete or, if its ISAKMP SA vanished first, by <see cref="ForgetStaleInboundOnly"/>.
+    /// </summary>
+    private void InstallInboundOnly(IpsecSaSpec inbound, DateTimeOffset now)
+    {
+        var spec = IkeSaMapping.ToSpec(inbound, inbound: true);
+        var installed = PolicyIkeMapping.BindingFor(_applied, inbound.Selector) is { } binding
+            ? _dataPath.InstallInbound(binding, spec, out _)
+            : _dataPath.InstallInbound(PolicyIkeMapping.ToDataPathSelector(inbound.Selector), spec, out _);
+        if (installed)
+        {
+            _inboundOnly[inbound.Spi] = now;
+        }
+    }
+
+    private void ForgetStaleInboundOnly(DateTimeOffset now)
+    {
+        foreach (var spi in _inboundOnly.Where(entry => now - entry.Value > InboundOnlyLimit).Select(entry => entry.Key).ToList())
+        {
+            _inboundOnly.Remove(spi);
+            _dataPath.RemoveInbound(spi);
+        }
     }
 
     private void Remove(InstalledPair pair)

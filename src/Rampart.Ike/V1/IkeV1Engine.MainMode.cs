@@ -421,10 +421,14 @@ public sealed partial class IkeV1Engine
         phase1.UdpEncapsulation = weAreNatted || theyAreNatted || phase1.Peer.ForceUdpEncapsulation;
     }
 
-    /// <summary>INITIAL-CONTACT: the peer rebooted, so every older SA with it is stale (RFC 2407 §4.6.3.3).</summary>
+    /// <summary>
+    /// INITIAL-CONTACT: the peer has no other SA with us, so every older SA between the same two addresses is stale
+    /// (RFC 2407 §4.6.3.3). Its SAs with another of our addresses stay: to the peer that was another host.
+    /// </summary>
     private void ForgetOtherSas(Phase1Sa current, List<IkeAction> actions)
     {
-        foreach (var old in AllPhase1().Where(p => p != current && p.State == Phase1State.Established && p.Remote.Address.Equals(current.Remote.Address)).ToList())
+        foreach (var old in AllPhase1().Where(p => p != current && p.State == Phase1State.Established
+            && p.Remote.Address.Equals(current.Remote.Address) && p.Local.Address.Equals(current.Local.Address)).ToList())
         {
             foreach (var installed in old.Installed)
             {

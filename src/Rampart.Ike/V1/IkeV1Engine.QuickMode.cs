@@ -232,6 +232,7 @@ public sealed partial class IkeV1Engine
         exchange.LastSent = Send(phase1, replyMessage, actions);
         exchange.Due = now + Backoff(0);
         phase1.QuickModes[messageId] = exchange;
+        actions.Add(new InstallInboundIpsecSa(SaSpec(phase1, exchange, exchange.InboundSpi, inbound: true)));
     }
 
     private void InitiatorReceiveQuickModeSa(Phase1Sa phase1, QuickModeExchange exchange, in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
@@ -353,37 +354,39 @@ public sealed partial class IkeV1Engine
         return proposal;
     }
 
-    private void InstallSa(Phase1Sa phase1, QuickModeExchange exchange, List<IkeAction> actions)
+    /// <summary>One direction of the negotiated SA with its KEYMAT (RFC 2409 §5.5).</summary>
+    private static IpsecSaSpec SaSpec(Phase1Sa phase1, QuickModeExchange exchange, uint spi, bool inbound)
     {
-        var prf = phase1.Prf!;
         var offer = exchange.Chosen!;
         var proposal = offer.Proposal;
-        var protocolId = ProposalCodec.ToProtocolId(proposal.Protocol);
         var encryptionLength = proposal.Protocol == IpsecProtocol.Esp ? AlgorithmCatalog.KeyMaterialLength(proposal.Cipher) : 0;
         var integrityLength = AlgorithmCatalog.HmacKeyLength(proposal.Integrity);
-        IpsecSaSpec Spec(uint spi, bool inbound)
-        {
-            // ESP: the cipher key (with the GCM salt) comes first, then the integrity key (RFC 2409 §5.5, RFC 4106 §8.1).
-            var keymat = IkeV1KeyDerivation.Keymat(prf, phase1.SkeyidD, exchange.PfsSecret, protocolId, spi, exchange.NonceI, exchange.NonceR, encryptionLength + integrityLength);
-            return new IpsecSaSpec
-            {
-                Spi = spi,
-                Protocol = proposal.Protocol,
-                Cipher = proposal.Cipher,
-                Integrity = proposal.Integrity,
-                EncryptionKey = keymat[..encryptionLength],
-                IntegrityKey = keymat[encryptionLength..],
-                Mode = ProposalCodec.ModeOf(offer.Mode),
-                UdpEncapsulation = ProposalCodec.IsUdpEncapsulated(offer.Mode),
-                Source = inbound ? phase1.Remote : phase1.Local,
-                Destination = inbound ? phase1.Local : phase1.Remote,
-                Selector = exchange.Selector,
-                LifetimeSeconds = proposal.LifetimeSeconds,
-                LifetimeKilobytes = proposal.LifetimeKilobytes,
-            };
-        }
 
-        actions.Add(new InstallIpsecSa(Spec(exchange.InboundSpi, true), Spec(exchange.OutboundSpi, false)));
+        // ESP: the cipher key (with the GCM salt) comes first, then the integrity key (RFC 2409 §5.5, RFC 4106 §8.1).
+        var keymat = IkeV1KeyDerivation.Keymat(phase1.Prf!, phase1.SkeyidD, exchange.PfsSecret, ProposalCodec.ToProtocolId(proposal.Protocol), spi, exchange.NonceI, exchange.NonceR, encryptionLength + integrityLength);
+        return new IpsecSaSpec
+        {
+            Spi = spi,
+            Protocol = proposal.Protocol,
+            Cipher = proposal.Cipher,
+            Integrity = proposal.Integrity,
+            EncryptionKey = keymat[..encryptionLength],
+            IntegrityKey = keymat[encryptionLength..],
+            Mode = ProposalCodec.ModeOf(offer.Mode),
+            UdpEncapsulation = ProposalCodec.IsUdpEncapsulated(offer.Mode),
+            Source = inbound ? phase1.Remote : phase1.Local,
+            Destination = inbound ? phase1.Local : phase1.Remote,
+            Selector = exchange.Selector,
+            LifetimeSeconds = proposal.LifetimeSeconds,
+            LifetimeKilobytes = proposal.LifetimeKilobytes,
+        };
+    }
+
+    private void InstallSa(Phase1Sa phase1, QuickModeExchange exchange, List<IkeAction> actions)
+    {
+        var offer = exchange.Chosen!;
+        var proposal = offer.Proposal;
+        actions.Add(new InstallIpsecSa(SaSpec(phase1, exchange, exchange.InboundSpi, inbound: true), SaSpec(phase1, exchange, exchange.OutboundSpi, inbound: false)));
         CryptographicOperations.ZeroMemory(exchange.PfsSecret);
         exchange.Dh?.Dispose();
         exchange.Dh = null;
@@ -401,6 +404,12 @@ public sealed partial class IkeV1Engine
         Counters.NegotiationFailures++;
         phase1.QuickModes.Remove(exchange.MessageId);
         _inboundSpis.Remove(exchange.InboundSpi);
+        if (exchange.State == QuickModeState.ResponderSentSa)
+        {
+            // The inbound SA installed with our second message will never be used.
+            actions.Add(new DeleteIpsecSa(exchange.Chosen!.Proposal.Protocol, exchange.InboundSpi, 0, phase1.Remote.Address));
+        }
+
         exchange.Dispose();
 
         // Our proposals were refused: only the peer knows which attribute.
