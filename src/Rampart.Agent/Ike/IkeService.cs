@@ -204,7 +204,7 @@ public sealed partial class IkeService : BackgroundService
     {
         try
         {
-            await _transport.SendAsync(message, send.Remote, natTraversal).ConfigureAwait(false);
+            await _transport.SendAsync(message, send.Remote, natTraversal, send.Local.Address).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException e)
         {
