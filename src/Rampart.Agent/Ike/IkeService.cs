@@ -107,10 +107,15 @@ public sealed partial class IkeService : BackgroundService
     {
         await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
+            var installedBefore = _controller.InstalledPairs;
             try
             {
                 Handle(work);
                 _controller.OnTimer();
+                if (_controller.InstalledPairs != installedBefore)
+                {
+                    _dataPathService.SendReleased();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
