@@ -20,7 +20,9 @@
 # Environment: IKE_RATE_AGENT_N (240 counted negotiations), IKE_RATE_CONCURRENCY ("4 8": the responder allows 8
 # half-open main modes per source), IKE_RATE_GROUPS ("modp2048 ecp256"), IKE_RATE_INITIATORS (distinct|single),
 # IKE_RATE_RESEND_MS (100), IKE_RATE_IKE_TRACE (on|off: the agents' IKE trace, on by default as in a fresh
-# install), IKE_RATE_KEEP_WORKDIR (1 = keep the agents' homes, logs and traces in the printed directory).
+# install), IKE_RATE_AGENT_ENV (DOTNET_TieredCompilation=0: the agents run fully optimised code from the start, as a
+# long-running daemon does after its first minutes; empty = a fresh agent's tiered JIT, about half the rate),
+# IKE_RATE_SUCCESS_AUDIT (on|off: auditing of established SAs, on by default), IKE_RATE_KEEP_WORKDIR (1 = keep the agents' homes, logs and traces in the printed directory).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 count=${IKE_RATE_AGENT_N:-240}
@@ -29,6 +31,8 @@ concurrencies=${IKE_RATE_CONCURRENCY:-4 8}
 groups=${IKE_RATE_GROUPS:-modp2048 ecp256}
 ike_trace=${IKE_RATE_IKE_TRACE:-on}
 resend_ms=${IKE_RATE_RESEND_MS:-100}
+success_audit=${IKE_RATE_SUCCESS_AUDIT:-on}
+agent_env=${IKE_RATE_AGENT_ENV-DOTNET_TieredCompilation=0}
 warmup=8
 port=7
 psk=ABC123
@@ -129,7 +133,7 @@ start_agent() {   # start_agent HOST: a fresh rampartd enforcing Bench
   local host=$1 ns=$ns_a home=$home_a
   [[ $host == b ]] && { ns=$ns_b; home=$home_b; }
   rm -rf "$home/trace"
-  ip netns exec "$ns" env RAMPART_HOME="$home" "$bin/rampartd" >>"$work/rampartd-$host.log" 2>&1 &
+  ip netns exec "$ns" env RAMPART_HOME="$home" ${agent_env} "$bin/rampartd" >>"$work/rampartd-$host.log" 2>&1 &
   pids[agent-$host]=$!
   for _ in $(seq 300); do
     [[ "$(cli "$host" agent status --json 2>/dev/null | jq -r '.policy.assignedPolicy // empty' 2>/dev/null)" == Bench* ]] && break
@@ -138,6 +142,7 @@ start_agent() {   # start_agent HOST: a fresh rampartd enforcing Bench
   done
   [[ "$(cli "$host" agent status --json | jq -r '.policy.assignedPolicy // empty')" == Bench* ]] || { echo "rampartd in $host does not enforce Bench" >&2; return 1; }
   cli "$host" trace ike "$ike_trace" >/dev/null
+  cli "$host" audit --success "$success_audit" >/dev/null
 }
 
 # verify HOST EXPECTED: the agent holds EXPECTED SA pairs and main modes, with no failure in its statistics.
@@ -149,6 +154,16 @@ verify() {
   [[ $sas == $((2 * expected)) ]] || { echo "ike-rate-agents: $host holds $sas SAs, expected $((2 * expected))" >&2; return 1; }
   jq -e --argjson n "$expected" '.mainModes == $n and .quickModes == $n and .authenticationFailures == 0 and .negotiationFailures == 0' \
     <<<"$stats" >/dev/null || { echo "ike-rate-agents: $host's IKE statistics are not $expected clean negotiations" >&2; return 1; }
+}
+
+cpu_ticks() {   # cpu_ticks PID: user + system clock ticks the process used so far
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+busiest_threads() {   # busiest_threads PID: the three threads that used the most CPU (top -H in one line)
+  local task
+  for task in /proc/"$1"/task/*; do
+    awk '{ sub(/^[0-9]+ \(/, ""); name = $0; sub(/\) .*/, "", name); split($0, rest, ") "); split(rest[2], f, " "); print f[12] + f[13], name }' "$task/stat"
+  done | sort -rn | head -3 | awk -v hz="$(getconf CLK_TCK)" '{ t = $1; $1 = ""; printf "%s%s %.0f ms", (NR > 1 ? ", " : ""), substr($0, 2), t * 1000 / hz }'
 }
 
 ip netns exec "$ns_b" dotnet "$driver/ike-rate.dll" echo "$port" 198.51.100.1-254 203.0.113.1-254 >"$work/echo.log" 2>&1 &
@@ -163,8 +178,14 @@ for group in $groups; do
     stop agent-a; stop agent-b
     start_agent b; start_agent a
     echo "load average before agents $group K=$k: $(cut -d' ' -f1-3 /proc/loadavg)"
-    ip netns exec "$ns_a" dotnet "$driver/ike-rate.dll" probe --label "Rampart agents IKEv1 PSK aes128-sha256-$group (two rampartd over UDP, $initiators initiator addresses, IKE trace $ike_trace)" \
+    cpu_a=$(cpu_ticks "${pids[agent-a]}"); cpu_b=$(cpu_ticks "${pids[agent-b]}")
+    ip netns exec "$ns_a" dotnet "$driver/ike-rate.dll" probe --label "Rampart agents IKEv1 PSK aes128-sha256-$group (two rampartd over UDP, $initiators initiator addresses, IKE trace $ike_trace, success audit $success_audit${agent_env:+, $agent_env})" \
       --port "$port" --concurrency "$k" --warmup "$warmup" --timeout 60 --resend-ms "$resend_ms" "${sources[@]}" "${targets[@]}" || status=1
+    hz=$(getconf CLK_TCK)
+    awk -v a="$(( $(cpu_ticks "${pids[agent-a]}") - cpu_a ))" -v b="$(( $(cpu_ticks "${pids[agent-b]}") - cpu_b ))" -v hz="$hz" -v n="$((warmup + count))" \
+      'BEGIN { printf "    CPU per negotiation (warm-up included): rampartd A %.1f ms, B %.1f ms\n", a * 1000 / hz / n, b * 1000 / hz / n }'
+    echo "    busiest threads A: $(busiest_threads "${pids[agent-a]}")"
+    echo "    busiest threads B: $(busiest_threads "${pids[agent-b]}")"
     verify a $((warmup + count)) || status=1
     verify b $((warmup + count)) || status=1
   done
