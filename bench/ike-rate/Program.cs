@@ -1,75 +1,28 @@
-using System.Diagnostics;
 using System.Globalization;
-using Rampart.Core.Algorithms;
-using Rampart.Ike.Crypto;
 using Rampart.IkeRate;
 
-// ike-rate [COUNT] [THREADS]: IKEv1 Main Mode + Quick Mode negotiations per second between Rampart engines
-// (PSK, aes128-sha256, ESP AES-GCM-128), with DH 14 and DH 19; each thread drives its own pair.
-var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
-var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
-byte[][] prefixes = [[198, 51, 100], [203, 0, 113], [192, 0, 2]];
-if (threads < 1 || threads > prefixes.Length)
+// ike-rate engines [COUNT] [THREADS]     Rampart IKEv1 engines negotiating in memory
+// ike-rate echo PORT ADDRESSES...         the UDP echo server on the responder host
+// ike-rate probe --port N --concurrency K ADDRESSES...   negotiations through two agents, on the initiator host
+var mode = args.Length > 0 ? args[0] : "engines";
+var rest = args.Length > 0 ? args[1..] : [];
+switch (mode)
 {
-    Console.Error.WriteLine($"ike-rate: THREADS must be 1 to {prefixes.Length} (one documentation /24 of initiators each)");
-    return 2;
-}
-
-var failed = false;
-foreach (var (name, group) in new[] { ("aes128-sha256-modp2048", DhGroup.Modp2048), ("aes128-sha256-ecp256", DhGroup.Ecp256) })
-{
-    var perThread = (count + threads - 1) / threads;
-
-    // Warm up (JIT, crypto providers) outside the measurement.
-    using (var warm = new EnginePair(group, prefixes[0]))
-    {
-        for (var i = 0; i < 20; i++)
+    case "engines":
+        var count = rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 2000;
+        var threads = rest.Length > 1 ? int.Parse(rest[1], CultureInfo.InvariantCulture) : 2;
+        return EngineBenchmark.Run(count, threads);
+    case "echo" when rest.Length > 1 && int.TryParse(rest[0], CultureInfo.InvariantCulture, out var port):
+        if (!AddressRange.TryParseAll(rest[1..], out var addresses, out var bad))
         {
-            warm.Negotiate();
+            Console.Error.WriteLine($"ike-rate echo: not an address or range: {bad}");
+            return 2;
         }
-    }
 
-    var pairs = prefixes.Take(threads).Select(prefix => new EnginePair(group, prefix)).ToList();
-    var failures = 0;
-    var clock = Stopwatch.StartNew();
-    Parallel.ForEach(pairs, new ParallelOptions { MaxDegreeOfParallelism = threads }, pair =>
-    {
-        for (var i = 0; i < perThread; i++)
-        {
-            if (!pair.Negotiate())
-            {
-                Interlocked.Increment(ref failures);
-            }
-        }
-    });
-    clock.Stop();
-    pairs.ForEach(pair => pair.Dispose());
-    var total = perThread * threads;
-    Console.WriteLine(string.Create(
-        CultureInfo.InvariantCulture,
-        $"BENCH rate Rampart IKEv1 PSK {name}: {total - failures} Main Mode + Quick Mode (in memory, both engines on this machine) in {clock.Elapsed.TotalSeconds:0.000} s = {(total - failures) / clock.Elapsed.TotalSeconds:0.0} /s (threads={threads}, failed={failures})"));
-    failed |= failures > 0;
-    Console.WriteLine(string.Create(
-        CultureInfo.InvariantCulture,
-        $"    of which Diffie-Hellman: {DiffieHellmanMilliseconds(group):0.00} ms per negotiation on one core (two key pairs, two agreements)"));
-}
-
-return failed ? 1 : 0;
-
-// The DH work of one negotiation alone (both sides), to tell where the time goes.
-static double DiffieHellmanMilliseconds(DhGroup group)
-{
-    const int Rounds = 50;
-    var clock = Stopwatch.StartNew();
-    for (var i = 0; i < Rounds; i++)
-    {
-        using var initiator = DiffieHellmanFactory.Create(group);
-        using var responder = DiffieHellmanFactory.Create(group);
-        if (!initiator.TryComputeSharedSecret(responder.PublicValue, out _) || !responder.TryComputeSharedSecret(initiator.PublicValue, out _))
-        {
-            throw new InvalidOperationException("Diffie-Hellman failed");
-        }
-    }
-
-    return clock.Elapsed.TotalMilliseconds / Rounds;
+        return await UdpEchoServer.RunAsync(port, addresses).ConfigureAwait(false);
+    case "probe":
+        return await ProbeCommand.RunAsync(rest).ConfigureAwait(false);
+    default:
+        Console.Error.WriteLine("usage: ike-rate engines [COUNT] [THREADS] | echo PORT ADDRESSES... | probe --port N --concurrency K ADDRESSES...");
+        return 2;
 }

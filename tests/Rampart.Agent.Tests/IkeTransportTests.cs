@@ -53,4 +53,38 @@ public class IkeTransportTests
         var buffer = new byte[64];
         Assert.Equal(Message, buffer[..await peer.ReceiveAsync(buffer)]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SendAsync_FromALocalAddress_LeavesFromThatAddress_NotTheRoutesPreferredSource(bool natTraversal)
+    {
+        // Loopback owns all of 127/8; without IP_PKTINFO the kernel would pick 127.0.0.1 for a reply to 127.0.0.1.
+        var local = IPAddress.Parse("127.0.0.2");
+        await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        await a.SendAsync(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal, local);
+        var buffer = new byte[64];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await peer.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+        Assert.Equal(new IPEndPoint(local, a.PortOf(natTraversal)), received.RemoteEndPoint);
+        Assert.Equal(natTraversal ? [0, 0, 0, 0, .. Message] : Message, buffer[..received.ReceivedBytes]);
+    }
+
+    [Fact]
+    public async Task SendAsync_FromAnIPv6LocalAddress_Arrives()
+    {
+        await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        using var peer = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+
+        await a.SendAsync(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal: false, IPAddress.IPv6Loopback);
+        var buffer = new byte[64];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await peer.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.IPv6Any, 0), timeout.Token);
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, a.PortOf(natTraversal: false, AddressFamily.InterNetworkV6)), received.RemoteEndPoint);
+        Assert.Equal(Message, buffer[..received.ReceivedBytes]);
+    }
 }

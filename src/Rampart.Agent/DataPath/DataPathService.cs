@@ -14,7 +14,8 @@ namespace Rampart.Agent.DataPath;
 /// <summary>
 /// Runs the data path on this host: two netfilter queues (outbound after routing, inbound before conntrack)
 /// feeding the <see cref="DataPathEngine"/>, the netfilter chains that send packets to them while a policy is
-/// assigned or a manual SA exists, and a once-a-second tick for SA lifetimes and held packets.
+/// assigned or a manual SA exists, and a once-a-second tick for SA lifetimes; held packets leave as soon as IKE
+/// installed their SA (<see cref="SendReleased"/>) and at the latest with the tick.
 /// The chains stay installed when the agent stops or dies, so secured traffic fails closed; they are removed
 /// only when no policy is assigned and no manual SA is left.
 /// </summary>
@@ -26,6 +27,7 @@ public sealed partial class DataPathService(
     ILogger<DataPathService> logger) : BackgroundService
 {
     private readonly Channel<SaLifetimeEvent> _lifetimeEvents = Channel.CreateBounded<SaLifetimeEvent>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Channel<bool> _releaseSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _rulesGate = new();
     private NetfilterRules? _rules;
     private bool _rulesInstalled;
@@ -33,6 +35,12 @@ public sealed partial class DataPathService(
 
     /// <summary>Soft, hard and idle expiries for IKE to act on (rekey, delete and tell the peer).</summary>
     public ChannelReader<SaLifetimeEvent> LifetimeEvents => _lifetimeEvents.Reader;
+
+    /// <summary>
+    /// IKE calls this after installing SAs: the packets held during the negotiation are sent now rather than at the
+    /// next tick, which would add up to a second to every negotiation's first packet.
+    /// </summary>
+    public void SendReleased() => _releaseSignal.Writer.TryWrite(true);
 
     /// <summary>The manual-keying commands call this so the chains exist whenever a manual SA does.</summary>
     public void ManualSaCountChanged(int count)
@@ -63,6 +71,8 @@ public sealed partial class DataPathService(
         UpdateRules(policyState.Current);
         using var rawIPv4 = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Raw);
         using var rawIPv6 = Socket.OSSupportsIPv6 ? new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.Raw) : null;
+        using var releaseStopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var releasing = SendReleasedLoopAsync(rawIPv4, rawIPv6, releaseStopping.Token);
         try
         {
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), timeProvider);
@@ -87,6 +97,23 @@ public sealed partial class DataPathService(
         finally
         {
             policyState.Changed -= UpdateRules;
+            await releaseStopping.CancelAsync().ConfigureAwait(false);
+            await releasing.ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendReleasedLoopAsync(Socket rawIPv4, Socket? rawIPv6, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _releaseSignal.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                _releaseSignal.Reader.TryRead(out _);
+                engine.DrainReleased(packet => SendRaw(packet, rawIPv4, rawIPv6));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

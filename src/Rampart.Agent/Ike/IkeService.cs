@@ -91,8 +91,8 @@ public sealed partial class IkeService : BackgroundService
     }
 
     /// <summary>
-    /// The IKE status as of the last event handled (and at least once a second), for readers on other threads
-    /// (monitor, metrics) that must not wait for the IKE loop.
+    /// The IKE status for readers on other threads (monitor, metrics) that must not wait for the IKE loop: statistics
+    /// as of the last event handled, main modes at most a second old.
     /// </summary>
     public IkeStatus LatestStatus => Volatile.Read(ref _latest);
 
@@ -107,10 +107,15 @@ public sealed partial class IkeService : BackgroundService
     {
         await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
+            var installedBefore = _controller.InstalledPairs;
             try
             {
                 Handle(work);
                 _controller.OnTimer();
+                if (_controller.InstalledPairs != installedBefore)
+                {
+                    _dataPathService.SendReleased();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -118,7 +123,9 @@ public sealed partial class IkeService : BackgroundService
                 LogWorkFailed(_logger, work.GetType().Name, e);
             }
 
-            Volatile.Write(ref _latest, _controller.Status());
+            // Statistics are counters, fresh after every event; the main mode list costs a row per ISAKMP SA (a third of the
+            // IKE loop's CPU with 250 of them, by perf), so it is rebuilt on the one-second tick and state resets only.
+            Volatile.Write(ref _latest, work is TimerWork or RestartWork or PolicyWork ? _controller.Status() : _latest with { Statistics = _controller.Statistics() });
             Reschedule();
         }
     }
@@ -204,7 +211,7 @@ public sealed partial class IkeService : BackgroundService
     {
         try
         {
-            await _transport.SendAsync(message, send.Remote, natTraversal).ConfigureAwait(false);
+            await _transport.SendAsync(message, send.Remote, natTraversal, send.Local.Address).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException e)
         {

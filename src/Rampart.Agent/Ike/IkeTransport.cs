@@ -59,20 +59,28 @@ public sealed partial class IkeTransport : IAsyncDisposable
 
     public ChannelReader<IkeDatagram> Received => _received.Reader;
 
-    /// <summary>Sends one IKE message from port 500, or from port 4500 with the non-ESP marker once NAT traversal floated.</summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, IPEndPoint remote, bool natTraversal, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends one IKE message from port 500, or from port 4500 with the non-ESP marker once NAT traversal floated; from
+    /// <paramref name="local"/> when given (a host with several addresses answers from the one the peer talks to).
+    /// </summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, IPEndPoint remote, bool natTraversal, IPAddress? local = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remote);
         var socket = _sockets[(natTraversal, remote.AddressFamily)];
-        if (!natTraversal)
+        if (natTraversal)
         {
-            await socket.SendToAsync(message, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+            var framed = new byte[message.Length + 4];
+            message.Span.CopyTo(framed.AsSpan(4));
+            message = framed;
+        }
+
+        if (local is not null && local.AddressFamily == remote.AddressFamily && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
+        {
+            PacketInfoSender.Send(socket, message.Span, remote, local);
             return;
         }
 
-        var framed = new byte[message.Length + 4];
-        message.Span.CopyTo(framed.AsSpan(4));
-        await socket.SendToAsync(framed, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+        await socket.SendToAsync(message, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
