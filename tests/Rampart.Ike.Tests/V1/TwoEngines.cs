@@ -13,6 +13,11 @@ internal sealed class SimHost(string address, IkeV1EngineOptions options)
 
     public List<InstallIpsecSa> Installed { get; } = [];
 
+    public List<InstallInboundIpsecSa> InstalledInboundOnly { get; } = [];
+
+    /// <summary>More addresses this host answers on.</summary>
+    public List<IPAddress> Aliases { get; } = [];
+
     public List<DeleteIpsecSa> Deleted { get; } = [];
 
     public List<IkeAuditEvent> Audits { get; } = [];
@@ -93,7 +98,7 @@ internal sealed class TwoEngines : IDisposable
             {
                 case SendDatagram send:
                     from.Sent.Add(send);
-                    var to = send.Remote.Address.Equals(Initiator.Address) ? Initiator : send.Remote.Address.Equals(Responder.Address) ? Responder : null;
+                    var to = new[] { Initiator, Responder }.FirstOrDefault(h => h.Address.Equals(send.Remote.Address) || h.Aliases.Contains(send.Remote.Address));
                     if (to is not null && !Lose(from, send))
                     {
                         _inFlight.Enqueue((to, send));
@@ -102,6 +107,9 @@ internal sealed class TwoEngines : IDisposable
                     break;
                 case InstallIpsecSa install:
                     from.Installed.Add(install);
+                    break;
+                case InstallInboundIpsecSa early:
+                    from.InstalledInboundOnly.Add(early);
                     break;
                 case DeleteIpsecSa delete:
                     from.Deleted.Add(delete);
