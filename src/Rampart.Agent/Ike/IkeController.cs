@@ -82,7 +82,7 @@ public sealed partial class IkeController : IDisposable
     private readonly Dictionary<uint, InstalledPair> _pairs = [];
     private readonly Dictionary<uint, uint> _inboundByOutbound = [];
     private readonly List<Acquire> _parkedAcquires = [];
-    private readonly Dictionary<uint, DateTimeOffset> _inboundOnly = [];
+    private readonly Dictionary<uint, InboundOnly> _inboundOnly = [];
     private AppliedPolicy _applied;
     private DateTimeOffset? _engineDue;
     private DateTimeOffset _nextLivenessCheck;
@@ -182,8 +182,10 @@ public sealed partial class IkeController : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        if (_pending.ContainsKey(acquire.Binding))
+        if (_pending.ContainsKey(acquire.Binding) || _inboundOnly.Values.Any(i => i.Binding == acquire.Binding))
         {
+            // Ours, or the peer's Quick Mode for this traffic is completing (our reply to its first packet is held
+            // until its third message installs our outbound SA): negotiating again would only make a second pair.
             return;
         }
 
@@ -505,18 +507,19 @@ public sealed partial class IkeController : IDisposable
     private void InstallInboundOnly(IpsecSaSpec inbound, DateTimeOffset now)
     {
         var spec = IkeSaMapping.ToSpec(inbound, inbound: true);
-        var installed = PolicyIkeMapping.BindingFor(_applied, inbound.Selector) is { } binding
-            ? _dataPath.InstallInbound(binding, spec, out _)
+        var binding = PolicyIkeMapping.BindingFor(_applied, inbound.Selector);
+        var installed = binding is { } key
+            ? _dataPath.InstallInbound(key, spec, out _)
             : _dataPath.InstallInbound(PolicyIkeMapping.ToDataPathSelector(inbound.Selector), spec, out _);
         if (installed)
         {
-            _inboundOnly[inbound.Spi] = now;
+            _inboundOnly[inbound.Spi] = new InboundOnly(binding, now);
         }
     }
 
     private void ForgetStaleInboundOnly(DateTimeOffset now)
     {
-        foreach (var spi in _inboundOnly.Where(entry => now - entry.Value > InboundOnlyLimit).Select(entry => entry.Key).ToList())
+        foreach (var spi in _inboundOnly.Where(entry => now - entry.Value.Since > InboundOnlyLimit).Select(entry => entry.Key).ToList())
         {
             _inboundOnly.Remove(spi);
             _dataPath.RemoveInbound(spi);
@@ -606,6 +609,8 @@ public sealed partial class IkeController : IDisposable
 
         public bool Soft { get; set; }
     }
+
+    private sealed record InboundOnly(OutboundSaKey? Binding, DateTimeOffset Since);
 
     /// <summary>An installed SA pair; <c>Rekey</c> is what to negotiate again near its lifetime (initiated pairs only: the initiator rekeys).</summary>
     private sealed record InstalledPair(uint InboundSpi, uint OutboundSpi, IPAddress Peer, OutboundSaKey? Binding, IkeSelector Selector, string PolicyName, IkeNegotiation? Rekey);
