@@ -43,7 +43,11 @@ public sealed class DeadPeerTests
         // A's next packets negotiate afresh: B's new agent answers a retransmission of A's Main Mode.
         b.StartAgent();
         Wait.Until(() => a.Ping(b.Address), TimeSpan.FromSeconds(40), "a ping answered after B's restart\n" + a.AgentOutput + b.AgentOutput);
-        Assert.Equal(2, a.SaList().Count);
+
+        // Fresh SAs that the two sides agree on (now and then a held packet's release races the first quick mode into
+        // a second pair, so the count is not asserted exactly): A's outbound SA is one of B's inbound SAs.
+        var outbound = Assert.Single(a.SaList(), sa => sa.GetProperty("direction").GetString() == "outbound").GetProperty("spi").GetUInt32();
+        Assert.Contains(b.SaList(), sa => sa.GetProperty("direction").GetString() == "inbound" && sa.GetProperty("spi").GetUInt32() == outbound);
         Assert.Equal(1, DeadPeers(a));
     }
 

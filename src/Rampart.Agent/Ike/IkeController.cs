@@ -182,10 +182,12 @@ public sealed partial class IkeController : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        if (_pending.ContainsKey(acquire.Binding) || _inboundOnly.Values.Any(i => i.Binding == acquire.Binding))
+        if (_pending.ContainsKey(acquire.Binding) || _inboundOnly.Values.Any(i => i.Binding == acquire.Binding)
+            || _dataPath.Database.TryGetOutbound(acquire.Binding, out _))
         {
             // Ours, or the peer's Quick Mode for this traffic is completing (our reply to its first packet is held
-            // until its third message installs our outbound SA): negotiating again would only make a second pair.
+            // until its third message installs our outbound SA), or an SA arrived after the packet asked: negotiating
+            // again would only make a second pair.
             return;
         }
 
