@@ -17,7 +17,8 @@ public sealed partial class IkeV1Engine
     /// <summary>
     /// Starts an RFC 3706 probe of <paramref name="peer"/>: R-U-THERE, retransmitted on the backoff, until an
     /// acknowledgement or any other proof of liveness; unanswered, the peer is declared dead (<see cref="PeerDead"/>).
-    /// True when a probe is running (started now or before); false without an established ISAKMP SA that negotiated DPD.
+    /// True when this call started one; false while one is running already, or without an established ISAKMP SA that
+    /// negotiated DPD.
     /// </summary>
     public bool ProbePeer(IPAddress peer, DateTimeOffset now, List<IkeAction> actions)
     {
@@ -30,7 +31,7 @@ public sealed partial class IkeV1Engine
 
         if (phase1.DpdProbeFirst is not null)
         {
-            return true;
+            return false;
         }
 
         Counters.DpdProbes++;

@@ -42,6 +42,8 @@ public sealed class LivenessTests
         var start = net.Now;
 
         Probe(net, net.Initiator, B);
+        net.AdvanceTo(start + TimeSpan.FromSeconds(2));
+        Assert.False(net.Initiator.Engine.ProbePeer(B, net.Now, []), "a probe is running: asking again starts none");
         net.AdvanceTo(start + TimeSpan.FromMilliseconds(14_999));
 
         var sequences = Sequences(net.Initiator);
