@@ -27,6 +27,8 @@ public sealed partial class PolicyAgent(
     private static readonly TimeSpan ReloadAnswerLimit = TimeSpan.FromSeconds(4);
     private readonly SemaphoreSlim _reload = new(0);
 
+    private bool _saidNoPolicy;
+
     // Completed when the next pass over the store ends: a pass that starts after a reload request sees its change.
     private TaskCompletionSource _nextPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -108,10 +110,13 @@ public sealed partial class PolicyAgent(
         state.Publish(new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, generation));
         if (compiled.IsAssigned)
         {
+            _saidNoPolicy = false;
             LogApplied(compiled.PolicyName, compiled.Filters.Filters.Count, compiled.Filters.ShapeCount, host.Unicast);
         }
-        else
+        else if (!_saidNoPolicy)
         {
+            // Said at start and when a policy is unassigned, not again for each edit of objects no policy in force uses.
+            _saidNoPolicy = true;
             LogNoPolicy();
         }
     }
