@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -6,7 +5,6 @@ using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Packets;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 
@@ -83,7 +81,7 @@ internal sealed class ControllerPair : IDisposable
     {
         var to = from == A ? B : A;
         var buffer = new PacketBuffer();
-        buffer.Load(Udp(from.Address, to.Address));
+        buffer.Load(TestPackets.Udp(from.Address, to.Address));
         var verdict = from.DataPath.ProcessOutbound(buffer);
         if (verdict.Action == PacketAction.AcceptModified && LinkUp)
         {
@@ -97,23 +95,6 @@ internal sealed class ControllerPair : IDisposable
     {
         A.Controller.Dispose();
         B.Controller.Dispose();
-    }
-
-    private static byte[] Udp(IPAddress source, IPAddress destination)
-    {
-        var packet = new byte[28 + 16];
-        var span = packet.AsSpan();
-        span[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)packet.Length);
-        span[8] = 64;
-        span[9] = 17;
-        source.GetAddressBytes().CopyTo(span[12..]);
-        destination.GetAddressBytes().CopyTo(span[16..]);
-        InternetChecksum.SetIpv4HeaderChecksum(span[..20]);
-        BinaryPrimitives.WriteUInt16BigEndian(span[20..], 40000);
-        BinaryPrimitives.WriteUInt16BigEndian(span[22..], 7);
-        BinaryPrimitives.WriteUInt16BigEndian(span[24..], 8 + 16);
-        return packet;
     }
 
     internal sealed class Host

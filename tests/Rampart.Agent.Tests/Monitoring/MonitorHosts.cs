@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Rampart.Agent.Control;
@@ -10,7 +9,6 @@ using Rampart.Core.Policy;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Packets;
 using Rampart.DataPath.Pipeline;
 
 namespace Rampart.Agent.Tests.Monitoring;
@@ -73,15 +71,15 @@ internal sealed class MonitorHosts : IDisposable
     /// <summary>Sends one UDP packet with <paramref name="payload"/> bytes from A to B and one back, through both engines.</summary>
     public void Exchange(int payload)
     {
-        Deliver(A, B, Udp(AddressA, AddressB, payload));
-        Deliver(B, A, Udp(AddressB, AddressA, payload));
+        Deliver(A, B, TestPackets.Udp(AddressA, AddressB, payload));
+        Deliver(B, A, TestPackets.Udp(AddressB, AddressA, payload));
     }
 
     /// <summary>B protects a UDP packet to A and returns the ESP packet, not yet delivered.</summary>
     public byte[] ProtectOnB(int payload)
     {
         var buffer = new PacketBuffer();
-        buffer.Load(Udp(AddressB, AddressA, payload));
+        buffer.Load(TestPackets.Udp(AddressB, AddressA, payload));
         Assert.Equal(PacketAction.AcceptModified, B.ProcessOutbound(buffer).Action);
         return buffer.Span.ToArray();
     }
@@ -118,22 +116,4 @@ internal sealed class MonitorHosts : IDisposable
         CipherKey = new KeyMaterial(Enumerable.Repeat(keyFill, 20).ToArray()),
         Lifetime = lifetime ?? SaLifetime.Default,
     };
-
-    private static byte[] Udp(IPAddress source, IPAddress destination, int payloadLength)
-    {
-        var packet = new byte[28 + payloadLength];
-        var span = packet.AsSpan();
-        span[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)packet.Length);
-        span[8] = 64;
-        span[9] = 17;
-        source.GetAddressBytes().CopyTo(span[12..]);
-        destination.GetAddressBytes().CopyTo(span[16..]);
-        InternetChecksum.SetIpv4HeaderChecksum(span[..20]);
-        BinaryPrimitives.WriteUInt16BigEndian(span[20..], 40000);
-        BinaryPrimitives.WriteUInt16BigEndian(span[22..], 7);
-        BinaryPrimitives.WriteUInt16BigEndian(span[24..], (ushort)(8 + payloadLength));
-        span[28..].Fill(0x5A);
-        return packet;
-    }
 }
