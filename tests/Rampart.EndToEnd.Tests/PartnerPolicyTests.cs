@@ -88,6 +88,30 @@ public sealed class PartnerPolicyTests
     }
 
     [Fact]
+    public void PartnerPolicy_OverIpv6_NegotiatesAndSecuresPing()
+    {
+        Prerequisites.Require("iptables", "ip6tables", "ping", "tshark");
+        using var pair = new NetworkNamespacePair();
+        using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.Address6A));
+        using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.Address6B));
+        a.StartAgent();
+        b.StartAgent();
+        a.BuildPartnerPolicy(b.Address, "ABC123", "high");
+        b.BuildPartnerPolicy(a.Address, "ABC123", "high");
+        using var capture = pair.Own(new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA));
+
+        Wait.Until(() => a.Ping(b.Address), NegotiationDeadline, "a ping6 answered through IPsec\n" + a.AgentOutput + b.AgentOutput);
+        Assert.True(b.Ping(a.Address), "the partner's ping6 uses the same SA pair");
+
+        Assert.Equal(2, a.SaList().Count);
+        Assert.All(a.SaList(), sa => Assert.Equal(b.Address, sa.GetProperty("remote").GetString()));
+        capture.Stop();
+        Assert.NotEmpty(capture.Fields("ipv6 && esp"));
+        Assert.NotEmpty(capture.Fields("ipv6 && udp.port == 500"));
+        Assert.Empty(capture.Fields("icmpv6.type == 128 || icmpv6.type == 129"));
+    }
+
+    [Fact]
     public async Task WrongPresharedKey_InstallsNoSa_AuditsTheFailure_AndTrafficStaysBlocked()
     {
         Prerequisites.Require("iptables", "ping");
