@@ -90,4 +90,45 @@ public class AuditLogTests
         log.Write(AuditEventId.NegotiationFailed, false, "x", []);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(home.Path, "audit.db")));
     }
+
+    [Fact]
+    public void Write_IsCommittedInTheBackground_WithoutAQueryOrStop()
+    {
+        using var home = new TempHome();
+        using var log = new AuditLog(home.Path);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(log.Write(AuditEventId.SecurityAssociationEstablished, true, $"established {i}", Established));
+        }
+
+        // A second connection sees only what the background writer committed.
+        using var reader = new AuditLog(home.Path);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (reader.Query().Count < 50 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        var records = reader.Query();
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"established {i}"), records.Select(r => r.Summary));
+        Assert.All(records, r => Assert.Equal(Established, r.Fields));
+    }
+
+    [Fact]
+    public async Task Write_FromManyThreads_LosesNothing_AndQuerySeesEveryRecord()
+    {
+        using var home = new TempHome();
+        using var log = new AuditLog(home.Path);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                log.Write(AuditEventId.NegotiationFailed, false, $"{t}:{i}", []);
+            }
+        })));
+
+        var summaries = log.Query().Select(r => r.Summary).ToHashSet();
+        Assert.Equal(400, summaries.Count);
+        Assert.Contains("3:99", summaries);
+    }
 }

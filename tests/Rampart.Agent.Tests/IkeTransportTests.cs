@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rampart.Agent.Ike;
 
@@ -13,12 +14,14 @@ public class IkeTransportTests
     public async Task NatTraversalPort_AddsAndStripsTheNonEspMarker_AndDropsEspInUdp()
     {
         await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        var receivedByA = Channel.CreateUnbounded<IkeDatagram>();
+        a.Start(d => receivedByA.Writer.TryWrite(d));
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var peerEndPoint = (IPEndPoint)peer.LocalEndPoint!;
 
         // Sent from 4500: the peer sees the zero marker in front of the message.
-        await a.SendAsync(Message, peerEndPoint, natTraversal: true);
+        a.Send(Message, peerEndPoint, natTraversal: true);
         var buffer = new byte[64];
         var received = await peer.ReceiveAsync(buffer);
         Assert.Equal([0, 0, 0, 0, .. Message], buffer[..received]);
@@ -29,7 +32,7 @@ public class IkeTransportTests
         // An IKE message with the marker arrives without it, flagged as NAT traversal, with both addresses.
         await peer.SendToAsync((byte[])[0, 0, 0, 0, .. Message], natPort);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var datagram = await a.Received.ReadAsync(timeout.Token);
+        var datagram = await receivedByA.Reader.ReadAsync(timeout.Token);
         Assert.Equal(Message, datagram.Message.ToArray());
         Assert.True(datagram.NatTraversal);
         Assert.Equal(peerEndPoint, datagram.Remote);
@@ -41,15 +44,17 @@ public class IkeTransportTests
     public async Task IkePort_CarriesMessagesAsTheyAre()
     {
         await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        var receivedByA = Channel.CreateUnbounded<IkeDatagram>();
+        a.Start(d => receivedByA.Writer.TryWrite(d));
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         await peer.SendToAsync(Message, new IPEndPoint(IPAddress.Loopback, a.PortOf(natTraversal: false)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var datagram = await a.Received.ReadAsync(timeout.Token);
+        var datagram = await receivedByA.Reader.ReadAsync(timeout.Token);
         Assert.Equal(Message, datagram.Message.ToArray());
         Assert.False(datagram.NatTraversal);
 
-        await a.SendAsync(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal: false);
+        a.Send(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal: false);
         var buffer = new byte[64];
         Assert.Equal(Message, buffer[..await peer.ReceiveAsync(buffer)]);
     }
@@ -57,7 +62,7 @@ public class IkeTransportTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task SendAsync_FromALocalAddress_LeavesFromThatAddress_NotTheRoutesPreferredSource(bool natTraversal)
+    public async Task Send_FromALocalAddress_LeavesFromThatAddress_NotTheRoutesPreferredSource(bool natTraversal)
     {
         // Loopback owns all of 127/8; without IP_PKTINFO the kernel would pick 127.0.0.1 for a reply to 127.0.0.1.
         var local = IPAddress.Parse("127.0.0.2");
@@ -65,7 +70,7 @@ public class IkeTransportTests
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
-        await a.SendAsync(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal, local);
+        a.Send(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal, local);
         var buffer = new byte[64];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var received = await peer.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
@@ -74,17 +79,29 @@ public class IkeTransportTests
     }
 
     [Fact]
-    public async Task SendAsync_FromAnIPv6LocalAddress_Arrives()
+    public async Task Send_FromAnIPv6LocalAddress_Arrives()
     {
         await using var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
         using var peer = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
         peer.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
 
-        await a.SendAsync(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal: false, IPAddress.IPv6Loopback);
+        a.Send(Message, (IPEndPoint)peer.LocalEndPoint!, natTraversal: false, IPAddress.IPv6Loopback);
         var buffer = new byte[64];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var received = await peer.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.IPv6Any, 0), timeout.Token);
         Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, a.PortOf(natTraversal: false, AddressFamily.InterNetworkV6)), received.RemoteEndPoint);
         Assert.Equal(Message, buffer[..received.ReceivedBytes]);
+    }
+
+    [Fact]
+    public async Task Dispose_AfterStart_WakesTheBlockedReceiveThreads()
+    {
+        var a = new IkeTransport(NullLogger<IkeTransport>.Instance, ikePort: 0, natTraversalPort: 0);
+        var delivered = 0;
+        a.Start(_ => Interlocked.Increment(ref delivered));
+        await Task.Delay(100);
+
+        await Task.Run(async () => await a.DisposeAsync()).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, delivered);
     }
 }

@@ -17,6 +17,7 @@ public class TraceFileTests
             trace.WriteLine(line);
         }
 
+        trace.Flush();
         var current = File.ReadAllLines(path);
         var rolled = File.ReadAllLines(path + ".bak");
         Assert.True(new FileInfo(path).Length <= 4096);
@@ -35,6 +36,7 @@ public class TraceFileTests
         Assert.False(File.Exists(path));
         Assert.Equal("previous run\n", File.ReadAllText(path + ".last"));
         trace.WriteLine("this run");
+        trace.Flush();
         Assert.Equal("this run\n", File.ReadAllText(path));
     }
 
@@ -50,6 +52,7 @@ public class TraceFileTests
             provider.SetEnabled(TraceKind.Ike, false);
             provider.CreateLogger("Rampart.Ike.V1.MainMode").LogDebug("must not appear");
 
+            provider.Flush();
             Assert.Contains("sent main mode message 1", File.ReadAllText(provider.PathOf(TraceKind.Ike)), StringComparison.Ordinal);
             Assert.DoesNotContain("must not appear", File.ReadAllText(provider.PathOf(TraceKind.Ike)), StringComparison.Ordinal);
             var agent = File.ReadAllText(provider.PathOf(TraceKind.Agent));
@@ -61,5 +64,26 @@ public class TraceFileTests
         using var restarted = new TraceFileLoggerProvider(home.Path);
         Assert.False(restarted.IsEnabled(TraceKind.Ike));
         Assert.True(restarted.IsEnabled(TraceKind.Agent));
+    }
+
+    [Fact]
+    public void WriteLine_ReachesTheFileInTheBackground_InOrder()
+    {
+        using var home = new TempHome();
+        var path = Path.Combine(home.Path, "ike.log");
+        using var trace = new TraceFile(path, 1024 * 1024, enabled: true);
+        var lines = Enumerable.Range(0, 200).Select(i => $"line {i}").ToList();
+        foreach (var line in lines)
+        {
+            trace.WriteLine(line);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((!File.Exists(path) || File.ReadAllLines(path).Length < lines.Count) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.Equal(lines, File.ReadAllLines(path));
     }
 }

@@ -7,9 +7,12 @@ using Rampart.Core.Control;
 namespace Rampart.Agent.Auditing;
 
 /// <summary>
-/// The durable audit trail (<c>RAMPART_HOME/audit.db</c>, mode 0600). Every event is committed with
-/// synchronous=FULL before <see cref="Write"/> returns, so a crash loses nothing that was reported; the oldest
-/// events are dropped once <see cref="AuditSettings.MaximumRecords"/> is exceeded (rotation).
+/// The durable audit trail (<c>RAMPART_HOME/audit.db</c>, mode 0600). <see cref="Write"/> only queues the event, so
+/// the IKE loop never waits for the disk: a background writer commits everything queued in one transaction with
+/// synchronous=FULL as soon as it can, <see cref="Query"/> commits what is queued before it reads, and
+/// <see cref="Dispose"/> before it closes, so a normal stop loses nothing. A crash loses at most the events queued
+/// since the last commit (normally the last few milliseconds; the Windows event log was not flushed per event either).
+/// The oldest events are dropped once <see cref="AuditSettings.MaximumRecords"/> is exceeded (rotation).
 /// </summary>
 public sealed class AuditLog : IDisposable
 {
@@ -17,6 +20,12 @@ public sealed class AuditLog : IDisposable
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _gate = new();
+    private readonly Lock _queueGate = new();
+    private readonly Thread _writer;
+    private readonly SemaphoreSlim _queued = new(0);
+    private List<PendingRecord> _queue = [];
+    private List<PendingRecord> _spare = [];
+    private volatile bool _disposed;
 
     public AuditLog(string home, TimeProvider? timeProvider = null)
     {
@@ -57,43 +66,54 @@ public sealed class AuditLog : IDisposable
         }
 
         Settings = ReadSettings();
+        _writer = new Thread(WriteQueued) { IsBackground = true, Name = "Audit writer" };
+        _writer.Start();
     }
 
     public AuditSettings Settings { get; private set; }
 
-    /// <summary>Records an event unless its kind (success or failure) is switched off. Returns whether it was written.</summary>
+    /// <summary>
+    /// Queues an event for the background writer unless its kind (success or failure) is switched off. Returns whether
+    /// it will be written. The time is taken now; <paramref name="fields"/> must not change afterwards.
+    /// </summary>
     public bool Write(AuditEventId eventId, bool success, string summary, IReadOnlyList<AuditField> fields)
+    {
+        var settings = Settings;
+        if (success ? !settings.AuditSuccess : !settings.AuditFailure)
+        {
+            return false;
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_queueGate)
+        {
+            _queue.Add(new PendingRecord(_timeProvider.GetUtcNow(), eventId, success, summary, fields));
+        }
+
+        _queued.Release();
+        return true;
+    }
+
+    /// <summary>Commits every queued event now (the background writer does this on its own as events arrive).</summary>
+    public void Flush()
     {
         lock (_gate)
         {
-            if (success ? !Settings.AuditSuccess : !Settings.AuditFailure)
+            List<PendingRecord> batch;
+            lock (_queueGate)
             {
-                return false;
+                if (_queue.Count == 0)
+                {
+                    return;
+                }
+
+                batch = _queue;
+                _queue = _spare;
+                _spare = batch;
             }
 
-            using var transaction = _connection.BeginTransaction();
-            using (var insert = _connection.CreateCommand())
-            {
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO events (time, event_id, success, summary, fields) VALUES ($time, $id, $success, $summary, $fields)";
-                insert.Parameters.AddWithValue("$time", _timeProvider.GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-                insert.Parameters.AddWithValue("$id", (int)eventId);
-                insert.Parameters.AddWithValue("$success", success ? 1 : 0);
-                insert.Parameters.AddWithValue("$summary", summary);
-                insert.Parameters.AddWithValue("$fields", JsonSerializer.Serialize(fields, ControlJson.Options));
-                insert.ExecuteNonQuery();
-            }
-
-            using (var trim = _connection.CreateCommand())
-            {
-                trim.Transaction = transaction;
-                trim.CommandText = "DELETE FROM events WHERE sequence <= (SELECT MAX(sequence) FROM events) - $max";
-                trim.Parameters.AddWithValue("$max", Settings.MaximumRecords);
-                trim.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-            return true;
+            Commit(batch);
+            batch.Clear();
         }
     }
 
@@ -101,6 +121,7 @@ public sealed class AuditLog : IDisposable
     {
         lock (_gate)
         {
+            Flush();
             using var query = _connection.CreateCommand();
             query.CommandText = """
                 SELECT sequence, time, event_id, success, summary, fields FROM (
@@ -145,7 +166,70 @@ public sealed class AuditLog : IDisposable
         }
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _queued.Release();
+        _writer.Join();
+        Flush();
+        _connection.Dispose();
+        _queued.Dispose();
+    }
+
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            _queued.Wait();
+            if (_disposed)
+            {
+                return;
+            }
+
+            // Events queued while the previous batch was committing go together in this one.
+            Flush();
+        }
+    }
+
+    // Under _gate, with the batch taken off the queue (so writers never wait for the disk).
+    private void Commit(List<PendingRecord> batch)
+    {
+        using var transaction = _connection.BeginTransaction();
+        using (var insert = _connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO events (time, event_id, success, summary, fields) VALUES ($time, $id, $success, $summary, $fields)";
+            var time = insert.Parameters.Add("$time", SqliteType.Text);
+            var id = insert.Parameters.Add("$id", SqliteType.Integer);
+            var success = insert.Parameters.Add("$success", SqliteType.Integer);
+            var summary = insert.Parameters.Add("$summary", SqliteType.Text);
+            var fields = insert.Parameters.Add("$fields", SqliteType.Text);
+            foreach (var record in batch)
+            {
+                time.Value = record.Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+                id.Value = (int)record.EventId;
+                success.Value = record.Success ? 1 : 0;
+                summary.Value = record.Summary;
+                fields.Value = JsonSerializer.Serialize(record.Fields, ControlJson.Options);
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        using (var trim = _connection.CreateCommand())
+        {
+            trim.Transaction = transaction;
+            trim.CommandText = "DELETE FROM events WHERE sequence <= (SELECT MAX(sequence) FROM events) - $max";
+            trim.Parameters.AddWithValue("$max", Settings.MaximumRecords);
+            trim.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
 
     private AuditSettings ReadSettings()
     {
@@ -155,6 +239,8 @@ public sealed class AuditLog : IDisposable
         reader.Read();
         return new AuditSettings(reader.GetInt32(0) != 0, reader.GetInt32(1) != 0, reader.GetInt32(2));
     }
+
+    private sealed record PendingRecord(DateTimeOffset Time, AuditEventId EventId, bool Success, string Summary, IReadOnlyList<AuditField> Fields);
 
     private void Execute(string sql)
     {

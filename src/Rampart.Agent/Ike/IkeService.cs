@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,8 @@ namespace Rampart.Agent.Ike;
 /// The agent's IKE loop: IKE datagrams, data path acquires and SA lifetime events, policy changes, restarts, status
 /// requests and one timer are funnelled into a single channel and handed to the <see cref="IkeController"/> one at a
 /// time, so the sans-I/O engine is driven serially. Registers <c>ike.status</c>.
+/// The loop runs on its own thread blocked on the queue, and the transport's receive threads put datagrams straight
+/// into it: a datagram reaches the engine with one thread wake-up, and the engine's replies are sent from the loop.
 /// </summary>
 public sealed partial class IkeService : BackgroundService
 {
@@ -28,8 +31,11 @@ public sealed partial class IkeService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IkeController _controller;
-    private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private const int MaxQueuedDatagrams = 4096;
+    private readonly BlockingCollection<Work> _work = new(new ConcurrentQueue<Work>());
     private readonly ITimer _timer;
+    private int _queuedDatagrams;
+    private long _droppedDatagrams;
     private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
 
     public IkeService(
@@ -56,7 +62,7 @@ public sealed partial class IkeService : BackgroundService
         // The "Rampart.Ike" category goes to the IKE trace (the walkthrough's Oakley.log).
         _logger = loggers.CreateLogger("Rampart.Ike.Agent");
         _controller = new IkeController(dataPath, policy, time, options, Send, Audit, _logger);
-        _timer = time.CreateTimer(_ => _work.Writer.TryWrite(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = time.CreateTimer(_ => Enqueue(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -64,21 +70,39 @@ public sealed partial class IkeService : BackgroundService
         _dispatcher.Register("ike.status", async cancellationToken =>
         {
             var request = new StatusWork(new TaskCompletionSource<IkeStatus>(TaskCreationOptions.RunContinuationsAsynchronously));
-            await _work.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            Enqueue(request);
             return await request.Reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         });
-        _lifecycle.OnRestart(() => _work.Writer.TryWrite(new RestartWork()));
+        _lifecycle.OnRestart(() => Enqueue(new RestartWork()));
         _policy.Changed += OnPolicyChanged;
+        var loopDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loop = new Thread(() =>
+        {
+            try
+            {
+                RunLoop(stoppingToken);
+                loopDone.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                loopDone.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "IKE loop",
+        };
+        loop.Start();
+        _transport.Start(OnDatagram);
         try
         {
             var pumps = new[]
             {
-                PumpAsync(_transport.Received, d => new DatagramWork(d), stoppingToken),
                 PumpAsync(_dataPath.Acquires, a => new AcquireWork(a), stoppingToken),
                 PumpAsync(_dataPathService.LifetimeEvents, e => new LifetimeWork(e), stoppingToken),
                 RefreshStatusAsync(stoppingToken),
             };
-            await RunLoopAsync(stoppingToken).ConfigureAwait(false);
+            await loopDone.Task.ConfigureAwait(false);
             await Task.WhenAll(pumps).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -90,6 +114,9 @@ public sealed partial class IkeService : BackgroundService
         }
     }
 
+    /// <summary>IKE datagrams dropped because the loop had <see cref="MaxQueuedDatagrams"/> waiting (a flood).</summary>
+    public long DroppedDatagrams => Interlocked.Read(ref _droppedDatagrams);
+
     /// <summary>
     /// The IKE status for readers on other threads (monitor, metrics) that must not wait for the IKE loop: statistics
     /// as of the last event handled, main modes at most a second old.
@@ -100,13 +127,19 @@ public sealed partial class IkeService : BackgroundService
     {
         _timer.Dispose();
         _controller.Dispose();
+        _work.Dispose();
         base.Dispose();
     }
 
-    private async Task RunLoopAsync(CancellationToken stoppingToken)
+    private void RunLoop(CancellationToken stoppingToken)
     {
-        await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        foreach (var work in _work.GetConsumingEnumerable(stoppingToken))
         {
+            if (work is DatagramWork)
+            {
+                Interlocked.Decrement(ref _queuedDatagrams);
+            }
+
             var installedBefore = _controller.InstalledPairs;
             try
             {
@@ -137,7 +170,7 @@ public sealed partial class IkeService : BackgroundService
         {
             while (await tick.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                _work.Writer.TryWrite(new TimerWork());
+                Enqueue(new TimerWork());
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -188,7 +221,7 @@ public sealed partial class IkeService : BackgroundService
         {
             await foreach (var item in source.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                await _work.Writer.WriteAsync(wrap(item), stoppingToken).ConfigureAwait(false);
+                Enqueue(wrap(item));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -196,22 +229,47 @@ public sealed partial class IkeService : BackgroundService
         }
     }
 
-    private void OnPolicyChanged(AppliedPolicy _) => _work.Writer.TryWrite(new PolicyWork());
+    private void OnPolicyChanged(AppliedPolicy _) => Enqueue(new PolicyWork());
+
+    // On a transport receive thread. Only datagrams are bounded: peers can flood them, the other work comes from
+    // this agent (acquires are bounded by the data path's own channel).
+    private void OnDatagram(IkeDatagram datagram)
+    {
+        if (Interlocked.Increment(ref _queuedDatagrams) > MaxQueuedDatagrams)
+        {
+            Interlocked.Decrement(ref _queuedDatagrams);
+            Interlocked.Increment(ref _droppedDatagrams);
+            return;
+        }
+
+        if (!Enqueue(new DatagramWork(datagram)))
+        {
+            Interlocked.Decrement(ref _queuedDatagrams);
+        }
+    }
+
+    private bool Enqueue(Work work)
+    {
+        try
+        {
+            return _work.TryAdd(work);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The agent is stopping.
+            return false;
+        }
+    }
 
     private void Send(SendDatagram send)
     {
         var natTraversal = send.Local.Port == IkeTransport.NatTraversalPort || send.Remote.Port == IkeTransport.NatTraversalPort;
 
         // The engine frames port 4500 messages with the non-ESP marker; the transport adds its own.
-        var message = natTraversal ? send.Datagram.AsMemory(4) : send.Datagram;
-        _ = SendAsync(message, send, natTraversal);
-    }
-
-    private async Task SendAsync(ReadOnlyMemory<byte> message, SendDatagram send, bool natTraversal)
-    {
+        var message = natTraversal ? send.Datagram.AsSpan(4) : send.Datagram;
         try
         {
-            await _transport.SendAsync(message, send.Remote, natTraversal, send.Local.Address).ConfigureAwait(false);
+            _transport.Send(message, send.Remote, natTraversal, send.Local.Address);
         }
         catch (System.Net.Sockets.SocketException e)
         {

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace Rampart.Agent.Ike;
@@ -10,6 +9,8 @@ namespace Rampart.Agent.Ike;
 /// IKE's UDP sockets: port 500 and port 4500 (NAT traversal, RFC 3947/3948) on every address, IPv4 and IPv6.
 /// On port 4500 IKE messages carry a four-byte zero non-ESP marker; anything else arriving there is ESP-in-UDP,
 /// which the data path takes before it reaches this socket, so such datagrams are counted and dropped here.
+/// Each socket has its own receive thread blocking in <c>recvmsg</c> that hands datagrams straight to the receiver given
+/// to <see cref="Start"/>, and sends are synchronous: no thread-pool hop on either path (UDP sends do not block).
 /// </summary>
 public sealed partial class IkeTransport : IAsyncDisposable
 {
@@ -17,11 +18,10 @@ public sealed partial class IkeTransport : IAsyncDisposable
     public const int NatTraversalPort = 4500;
     private const int MaxDatagram = 65_535;
     private readonly Dictionary<(bool NatTraversal, AddressFamily Family), Socket> _sockets = [];
-    private readonly Channel<IkeDatagram> _received = Channel.CreateBounded<IkeDatagram>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _receivers = [];
+    private readonly List<Thread> _receivers = [];
     private readonly ILogger<IkeTransport> _logger;
     private long _droppedNonIke;
+    private volatile bool _stopping;
 
     public IkeTransport(ILogger<IkeTransport> logger, int ikePort = IkePort, int natTraversalPort = NatTraversalPort)
     {
@@ -46,7 +46,6 @@ public sealed partial class IkeTransport : IAsyncDisposable
                 socket.ReceiveBufferSize = 4 * 1024 * 1024;
                 socket.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, port));
                 _sockets[(natTraversal, family)] = socket;
-                _receivers.Add(Task.Run(() => ReceiveLoopAsync(socket, natTraversal)));
             }
         }
     }
@@ -57,71 +56,122 @@ public sealed partial class IkeTransport : IAsyncDisposable
     /// <summary>Datagrams on 4500 that were neither IKE nor removed by the data path.</summary>
     public long DroppedNonIke => Interlocked.Read(ref _droppedNonIke);
 
-    public ChannelReader<IkeDatagram> Received => _received.Reader;
+    /// <summary>
+    /// Starts one receive thread per socket; each datagram is passed to <paramref name="receiver"/> on that thread, so
+    /// the receiver must be quick and thread-safe (the agent queues it for the IKE loop). Datagrams that arrive before
+    /// this call wait in the sockets' buffers.
+    /// </summary>
+    public void Start(Action<IkeDatagram> receiver)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        if (_receivers.Count > 0)
+        {
+            throw new InvalidOperationException("the IKE transport is already started");
+        }
+
+        foreach (var ((natTraversal, family), socket) in _sockets)
+        {
+            var thread = new Thread(() => ReceiveLoop(socket, natTraversal, receiver))
+            {
+                IsBackground = true,
+                Name = $"IKE receive {(natTraversal ? NatTraversalPort : IkePort)} {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")}",
+            };
+            thread.Start();
+            _receivers.Add(thread);
+        }
+    }
 
     /// <summary>
     /// Sends one IKE message from port 500, or from port 4500 with the non-ESP marker once NAT traversal floated; from
     /// <paramref name="local"/> when given (a host with several addresses answers from the one the peer talks to).
     /// </summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, IPEndPoint remote, bool natTraversal, IPAddress? local = null, CancellationToken cancellationToken = default)
+    public void Send(ReadOnlySpan<byte> message, IPEndPoint remote, bool natTraversal, IPAddress? local = null)
     {
         ArgumentNullException.ThrowIfNull(remote);
         var socket = _sockets[(natTraversal, remote.AddressFamily)];
-        if (natTraversal)
+        var from = local is not null && local.AddressFamily == remote.AddressFamily && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any) ? local : null;
+        if (!natTraversal)
         {
-            var framed = new byte[message.Length + 4];
-            message.Span.CopyTo(framed.AsSpan(4));
-            message = framed;
-        }
-
-        if (local is not null && local.AddressFamily == remote.AddressFamily && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
-        {
-            PacketInfoSender.Send(socket, message.Span, remote, local);
+            SendFrom(socket, message, remote, from);
             return;
         }
 
-        await socket.SendToAsync(message, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+        Span<byte> framed = message.Length <= 2048 ? stackalloc byte[message.Length + 4] : new byte[message.Length + 4];
+        framed[..4].Clear();
+        message.CopyTo(framed[4..]);
+        SendFrom(socket, framed, remote, from);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        _stopping = true;
+
+        // Closing a socket wakes the thread blocked in its receive (the runtime shuts the socket down first).
         foreach (var socket in _sockets.Values)
         {
             socket.Dispose();
         }
 
-        await Task.WhenAll(_receivers).ConfigureAwait(false);
-        _received.Writer.TryComplete();
-        _stopping.Dispose();
+        foreach (var receiver in _receivers)
+        {
+            receiver.Join();
+        }
+
+        return ValueTask.CompletedTask;
     }
 
-    private async Task ReceiveLoopAsync(Socket socket, bool natTraversal)
+    private static void SendFrom(Socket socket, ReadOnlySpan<byte> datagram, IPEndPoint remote, IPAddress? local)
+    {
+        if (local is not null)
+        {
+            PacketInfoSender.Send(socket, datagram, remote, local);
+        }
+        else
+        {
+            socket.SendTo(datagram, SocketFlags.None, remote);
+        }
+    }
+
+    private void ReceiveLoop(Socket socket, bool natTraversal, Action<IkeDatagram> receiver)
     {
         var buffer = new byte[MaxDatagram];
+        var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
-        while (!_stopping.IsCancellationRequested)
+        while (!_stopping)
         {
-            SocketReceiveMessageFromResult result;
+            int received;
+            IPPacketInformation packetInformation;
+            var remote = any;
             try
             {
-                result = await socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, _stopping.Token).ConfigureAwait(false);
+                var flags = SocketFlags.None;
+                received = socket.ReceiveMessageFrom(buffer, 0, buffer.Length, ref flags, ref remote, out packetInformation);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
             catch (SocketException e)
             {
+                if (_stopping)
+                {
+                    return;
+                }
+
                 // ICMP errors surface as ConnectionReset on UDP; the socket stays usable.
                 LogReceiveError(e.SocketErrorCode);
                 continue;
             }
 
-            var message = buffer.AsMemory(0, result.ReceivedBytes);
+            if (_stopping)
+            {
+                return;
+            }
+
+            var message = buffer.AsSpan(0, received);
             if (natTraversal)
             {
-                if (message.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(message.Span) != 0)
+                if (message.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(message) != 0)
                 {
                     Interlocked.Increment(ref _droppedNonIke);
                     continue;
@@ -130,8 +180,7 @@ public sealed partial class IkeTransport : IAsyncDisposable
                 message = message[4..];
             }
 
-            var local = new IPEndPoint(result.PacketInformation.Address, ((IPEndPoint)socket.LocalEndPoint!).Port);
-            _received.Writer.TryWrite(new IkeDatagram(message.ToArray(), (IPEndPoint)result.RemoteEndPoint, local, natTraversal));
+            receiver(new IkeDatagram(message.ToArray(), (IPEndPoint)remote, new IPEndPoint(packetInformation.Address, port), natTraversal));
         }
     }
 

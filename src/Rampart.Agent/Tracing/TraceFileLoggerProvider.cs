@@ -43,6 +43,15 @@ public sealed class TraceFileLoggerProvider : ILoggerProvider
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
+    /// <summary>Writes every queued trace line to its file now (lines are otherwise written by background writers).</summary>
+    public void Flush()
+    {
+        foreach (var file in _files.Values)
+        {
+            file.Flush();
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) =>
         !categoryName.StartsWith("Rampart.", StringComparison.Ordinal)
             ? NullTraceLogger.Instance

@@ -29,6 +29,7 @@ public sealed class TraceSwitchTests
         Assert.False(off.Result!.Value[0].GetProperty("enabled").GetBoolean());
         Assert.True(on.Result!.Value[0].GetProperty("enabled").GetBoolean());
         Assert.Equal(traces.PathOf(TraceKind.Ike), on.Result.Value[0].GetProperty("path").GetString());
+        traces.Flush();
         var path = traces.PathOf(TraceKind.Ike);
         var all = File.ReadAllText(path + ".bak") + File.ReadAllText(path);
         Assert.DoesNotContain("while off", all, StringComparison.Ordinal);
