@@ -40,7 +40,7 @@ public sealed partial class IkeV1Engine
         phase1.DpdRetransmits = 0;
         Log(actions, 43, $"{peer} silent since {phase1.LastHeard:O}: dead peer detection");
         SendRUThere(phase1, actions);
-        phase1.DpdDue = now + Backoff(0);
+        phase1.DpdDue = Scheduled(now + Backoff(0));
         ArmIfEarlier(now, actions);
         return true;
     }
@@ -81,7 +81,7 @@ public sealed partial class IkeV1Engine
     {
         var lifetime = phase1.Chosen!.Lifetime;
         phase1.Expires = now + lifetime;
-        phase1.RenewAt = now + (lifetime * options.MainModeRenewalPoint);
+        phase1.RenewAt = Scheduled(now + (lifetime * options.MainModeRenewalPoint));
         phase1.LastHeard = now;
         Span<byte> start = stackalloc byte[4];
         RandomNumberGenerator.Fill(start);
@@ -131,7 +131,7 @@ public sealed partial class IkeV1Engine
         // Each R-U-THERE carries a new sequence number; an ACK of any of them proves liveness.
         phase1.DpdRetransmits++;
         SendRUThere(phase1, actions);
-        phase1.DpdDue = now + Backoff(phase1.DpdRetransmits);
+        phase1.DpdDue = Scheduled(now + Backoff(phase1.DpdRetransmits));
     }
 
     private static void SendRUThere(Phase1Sa phase1, List<IkeAction> actions)
@@ -183,7 +183,7 @@ public sealed partial class IkeV1Engine
         if (options.ShouldRenewMainMode?.Invoke(peer) != true)
         {
             var again = now + options.MainModeRenewalRecheck;
-            phase1.RenewAt = again < phase1.Expires ? again : null;
+            phase1.RenewAt = again < phase1.Expires ? Scheduled(again) : null;
             return;
         }
 

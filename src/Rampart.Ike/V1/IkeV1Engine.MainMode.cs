@@ -27,7 +27,7 @@ public sealed partial class IkeV1Engine
 
         payloads.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
         phase1.LastSent = Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
-        phase1.Due = now + Backoff(0);
+        phase1.Due = Scheduled(now + Backoff(0));
         Log(actions, 1, $"Main Mode started with {phase1.Remote}");
         return phase1;
     }
@@ -146,7 +146,7 @@ public sealed partial class IkeV1Engine
         reply.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
         phase1.LastReceived = message.ToArray();
         phase1.LastSent = Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.IdentityProtection, 0), reply).ToArray(), actions);
-        phase1.Due = now + options.HalfOpenTimeout;
+        phase1.Due = Scheduled(now + options.HalfOpenTimeout);
     }
 
     private void InitiatorReceiveSa(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
@@ -322,7 +322,7 @@ public sealed partial class IkeV1Engine
         phase1.State = Phase1State.Established;
         phase1.Retransmits = 0;
         StartLiveness(phase1, now);
-        phase1.Due = phase1.Expires;
+        phase1.Due = phase1.Expires is { } expires ? Scheduled(expires) : null;
         phase1.Dh?.Dispose();
         phase1.Dh = null;
         LeaveHalfOpen(phase1);
@@ -345,7 +345,7 @@ public sealed partial class IkeV1Engine
         phase1.LastReceived = received.ToArray();
         phase1.LastSent = Send(phase1, request, actions);
         phase1.Retransmits = 0;
-        phase1.Due = now + Backoff(0);
+        phase1.Due = Scheduled(now + Backoff(0));
     }
 
     private static void DeriveKeys(Phase1Sa phase1, byte[] sharedSecret)

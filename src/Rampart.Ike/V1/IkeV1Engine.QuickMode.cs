@@ -47,7 +47,7 @@ public sealed partial class IkeV1Engine
         phase1.QuickModes[messageId] = exchange;
         Remember(phase1, messageId);
         exchange.LastSent = Send(phase1, message, actions);
-        exchange.Due = now + Backoff(0);
+        exchange.Due = Scheduled(now + Backoff(0));
     }
 
     private void HandleQuickMode(in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
@@ -230,7 +230,7 @@ public sealed partial class IkeV1Engine
         exchange.State = QuickModeState.ResponderSentSa;
         exchange.LastReceived = message.ToArray();
         exchange.LastSent = Send(phase1, replyMessage, actions);
-        exchange.Due = now + Backoff(0);
+        exchange.Due = Scheduled(now + Backoff(0));
         phase1.QuickModes[messageId] = exchange;
         actions.Add(new InstallInboundIpsecSa(SaSpec(phase1, exchange, exchange.InboundSpi, inbound: true)));
     }
@@ -283,7 +283,7 @@ public sealed partial class IkeV1Engine
         exchange.State = QuickModeState.Completed;
         exchange.LastReceived = message.ToArray();
         exchange.LastSent = Send(phase1, reply, actions);
-        exchange.Due = now + options.CompletedExchangeLinger;
+        exchange.Due = Scheduled(now + options.CompletedExchangeLinger);
         InstallSa(phase1, exchange, actions);
     }
 
@@ -303,7 +303,7 @@ public sealed partial class IkeV1Engine
         exchange.State = QuickModeState.Completed;
         exchange.LastReceived = message.ToArray();
         exchange.LastSent = null;
-        exchange.Due = now + options.CompletedExchangeLinger;
+        exchange.Due = Scheduled(now + options.CompletedExchangeLinger);
         InstallSa(phase1, exchange, actions);
     }
 
@@ -325,7 +325,7 @@ public sealed partial class IkeV1Engine
         exchange.Retransmits++;
         Counters.Retransmits++;
         Resend(phase1, exchange.LastSent, actions);
-        exchange.Due = now + Backoff(exchange.Retransmits);
+        exchange.Due = Scheduled(now + Backoff(exchange.Retransmits));
     }
 
     private static IpsecProposal ApplyResponderLifetime(IpsecProposal proposal, ReadOnlySpan<byte> attributes)

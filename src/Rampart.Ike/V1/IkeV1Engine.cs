@@ -27,6 +27,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     /// <summary>Peers we had an ISAKMP SA with since start: INITIAL-CONTACT goes only to the others.</summary>
     private readonly HashSet<IPAddress> _contacted = [];
     private DateTimeOffset? _armed;
+    private DateTimeOffset? _scheduled;
 
     public IkeV1Counters Counters { get; } = new();
 
@@ -113,6 +114,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         _inboundSpis.Clear();
         _contacted.Clear();
         _armed = null;
+        _scheduled = null;
     }
 
     public void Dispose() => Reset();
@@ -199,7 +201,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             }
         }
 
-        ArmIfEarlier(now, actions);
+        ArmFromScan(now, actions);
     }
 
     private void Phase1Timer(Phase1Sa phase1, DateTimeOffset now, List<IkeAction> actions)
@@ -231,12 +233,32 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         phase1.Retransmits++;
         Counters.Retransmits++;
         Resend(phase1, phase1.LastSent, actions);
-        phase1.Due = now + Backoff(phase1.Retransmits);
+        phase1.Due = Scheduled(now + Backoff(phase1.Retransmits));
     }
 
     private TimeSpan Backoff(int retransmits) => options.RetransmitInitial * (1 << Math.Min(retransmits, 16));
 
+    /// <summary>Records a due time set by this event, for <see cref="ArmIfEarlier"/>.</summary>
+    private DateTimeOffset Scheduled(DateTimeOffset due)
+    {
+        _scheduled = Min(_scheduled, due);
+        return due;
+    }
+
+    /// <summary>
+    /// Arms the timer earlier if this event scheduled something before it. Only the due times set since the last arm
+    /// need looking at: the armed time is never later than any older one (<see cref="ArmFromScan"/> after each timer run).
+    /// A due time cleared or moved later leaves the timer early, and <see cref="OnTimer"/> then finds nothing to do.
+    /// </summary>
     private void ArmIfEarlier(DateTimeOffset now, List<IkeAction> actions)
+    {
+        var next = _scheduled;
+        _scheduled = null;
+        Arm(next, now, actions);
+    }
+
+    /// <summary>After a timer run: the earliest due time of every SA and exchange.</summary>
+    private void ArmFromScan(DateTimeOffset now, List<IkeAction> actions)
     {
         DateTimeOffset? next = null;
         foreach (var phase1 in AllPhase1())
@@ -248,14 +270,20 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             }
         }
 
+        _scheduled = null;
+        Arm(next, now, actions);
+    }
+
+    private void Arm(DateTimeOffset? next, DateTimeOffset now, List<IkeAction> actions)
+    {
         if (next is { } due && (_armed is null || due < _armed))
         {
             _armed = due < now ? now : due;
             actions.Add(new ArmTimer(_armed.Value));
         }
-
-        static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
     }
+
+    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 
     private IEnumerable<Phase1Sa> AllPhase1() => _initiated.Values.Concat(_responded.Values);
 
