@@ -20,12 +20,7 @@ public sealed class AuditLog : IDisposable
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _gate = new();
-    private readonly Lock _queueGate = new();
-    private readonly Thread _writer;
-    private readonly SemaphoreSlim _queued = new(0);
-    private List<PendingRecord> _queue = [];
-    private List<PendingRecord> _spare = [];
-    private volatile bool _disposed;
+    private readonly BatchingWriter<PendingRecord> _writer;
 
     public AuditLog(string home, TimeProvider? timeProvider = null)
     {
@@ -66,8 +61,7 @@ public sealed class AuditLog : IDisposable
         }
 
         Settings = ReadSettings();
-        _writer = new Thread(WriteQueued) { IsBackground = true, Name = "Audit writer" };
-        _writer.Start();
+        _writer = new BatchingWriter<PendingRecord>("Audit writer", _gate, Commit);
     }
 
     public AuditSettings Settings { get; private set; }
@@ -84,38 +78,12 @@ public sealed class AuditLog : IDisposable
             return false;
         }
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        lock (_queueGate)
-        {
-            _queue.Add(new PendingRecord(_timeProvider.GetUtcNow(), eventId, success, summary, fields));
-        }
-
-        _queued.Release();
+        ObjectDisposedException.ThrowIf(!_writer.TryAdd(new PendingRecord(_timeProvider.GetUtcNow(), eventId, success, summary, fields)), this);
         return true;
     }
 
     /// <summary>Commits every queued event now (the background writer does this on its own as events arrive).</summary>
-    public void Flush()
-    {
-        lock (_gate)
-        {
-            List<PendingRecord> batch;
-            lock (_queueGate)
-            {
-                if (_queue.Count == 0)
-                {
-                    return;
-                }
-
-                batch = _queue;
-                _queue = _spare;
-                _spare = batch;
-            }
-
-            Commit(batch);
-            batch.Clear();
-        }
-    }
+    public void Flush() => _writer.Flush();
 
     public IReadOnlyList<AuditRecord> Query(DateTimeOffset? since = null, AuditEventId? eventId = null, int limit = 1000)
     {
@@ -168,32 +136,13 @@ public sealed class AuditLog : IDisposable
 
     public void Dispose()
     {
-        if (_disposed)
+        if (_writer.IsDisposed)
         {
             return;
         }
 
-        _disposed = true;
-        _queued.Release();
-        _writer.Join();
-        Flush();
+        _writer.Dispose();
         _connection.Dispose();
-        _queued.Dispose();
-    }
-
-    private void WriteQueued()
-    {
-        while (true)
-        {
-            _queued.Wait();
-            if (_disposed)
-            {
-                return;
-            }
-
-            // Events queued while the previous batch was committing go together in this one.
-            Flush();
-        }
     }
 
     // Under _gate, with the batch taken off the queue (so writers never wait for the disk).

@@ -13,12 +13,7 @@ namespace Rampart.Agent.Tracing;
 public sealed class TraceFile : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly Lock _queueGate = new();
-    private readonly SemaphoreSlim _queued = new(0);
-    private readonly Thread _writer;
-    private List<string> _queue = [];
-    private List<string> _spare = [];
-    private volatile bool _disposed;
+    private readonly BatchingWriter<string> _writer;
     private volatile bool _enabled;
     private FileStream? _stream;
 
@@ -33,8 +28,7 @@ public sealed class TraceFile : IDisposable
         }
 
         _enabled = enabled;
-        _writer = new Thread(WriteQueued) { IsBackground = true, Name = "Trace writer" };
-        _writer.Start();
+        _writer = new BatchingWriter<string>("Trace writer", _gate, Append);
     }
 
     public string Path { get; }
@@ -63,78 +57,31 @@ public sealed class TraceFile : IDisposable
 
     public void WriteLine(string line)
     {
-        if (!_enabled || _disposed)
+        if (_enabled)
         {
-            return;
+            _writer.TryAdd(line);
         }
-
-        lock (_queueGate)
-        {
-            _queue.Add(line);
-        }
-
-        _queued.Release();
     }
 
     /// <summary>Writes every queued line to the file now (the background writer does this on its own).</summary>
-    public void Flush()
-    {
-        lock (_gate)
-        {
-            List<string> batch;
-            lock (_queueGate)
-            {
-                if (_queue.Count == 0)
-                {
-                    return;
-                }
-
-                batch = _queue;
-                _queue = _spare;
-                _spare = batch;
-            }
-
-            Append(batch);
-            batch.Clear();
-        }
-    }
+    public void Flush() => _writer.Flush();
 
     public void Dispose()
     {
-        if (_disposed)
+        if (_writer.IsDisposed)
         {
             return;
         }
 
-        _disposed = true;
-        _queued.Release();
-        _writer.Join();
+        _writer.Dispose();
         lock (_gate)
         {
-            Flush();
             _stream?.Dispose();
             _stream = null;
         }
-
-        _queued.Dispose();
     }
 
-    private void WriteQueued()
-    {
-        while (true)
-        {
-            _queued.Wait();
-            if (_disposed)
-            {
-                return;
-            }
-
-            // Lines queued while the previous batch was being written go together in this one.
-            Flush();
-        }
-    }
-
-    // Under _gate.
+    // Under _gate (the writer commits under it).
     private void Append(List<string> lines)
     {
         if (!_enabled)
