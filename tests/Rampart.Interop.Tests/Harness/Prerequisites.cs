@@ -10,6 +10,7 @@ public static class Prerequisites
     [
         ("/usr/bin/ip", "iproute2"), ("/usr/bin/ping", "iputils-ping"), ("/usr/bin/tshark", "tshark"),
         ("/usr/lib/ipsec/charon", "strongswan-charon"), ("/usr/sbin/swanctl", "strongswan-swanctl"),
+        ("/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so", "libcharon-extra-plugins"), ("/usr/bin/unshare", "util-linux"),
     ];
 
     public static void Require()
