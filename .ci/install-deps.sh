@@ -2,9 +2,12 @@
 # Installs the Debian packages the tests, the demo and the benchmarks need. Idempotent.
 set -euo pipefail
 pkgs=(python3 curl iproute2 iputils-ping iptables tshark tcpdump iperf3 procps psmisc socat openssl util-linux
-      # the strongSwan interop peer (../shared/peers/strongswan)
-      strongswan-charon strongswan-swanctl strongswan-pki strongswan-libcharon
-      libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins)
+      # the interop tests' strongSwan peer (tests/Rampart.Interop.Tests/Harness/StrongSwanPeer.cs): charon, swanctl
+      # and vici, socket-default, openssl, and kernel-libipsec (ESP in userspace) from libcharon-extra-plugins
+      strongswan-charon strongswan-swanctl strongswan-libcharon libstrongswan libstrongswan-standard-plugins
+      libcharon-extra-plugins
+      # the benchmarks' strongSwan (bench/ike-rate.sh)
+      strongswan-pki libstrongswan-extra-plugins)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if ((${#missing[@]})); then
