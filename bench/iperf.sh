@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # iperf3 TCP throughput (1 stream) between two network namespaces, in one run:
 #   (a) the plain veth, (b) Rampart ESP AES-GCM-128 transport mode, manual SAs, the real rampartd in each
-#   namespace, (c) strongSwan's userspace ESP (libipsec, aes128gcm16) through the shared peer harness.
+#   namespace, (c) strongSwan's userspace ESP (libipsec, aes128gcm16) between two private charons
+#   (bench/strongswan-iperf.sh, Debian's packages).
 # Prints the three figures and the ratios Rampart/strongSwan and Rampart/veth, and the CPU time both agents used
 # per Gbit carried (user + system, from /proc/PID/stat): a figure that moves less than throughput when other work
 # competes for the cores.
-# Usage: sudo bench/iperf.sh            (env: SECONDS_PER_RUN=10, SHARED_DIR=<repo>/../shared or /work/shared,
-#                                         SKIP_STRONGSWAN=1 to measure only (a) and (b),
+# Usage: sudo bench/iperf.sh            (env: SECONDS_PER_RUN=10, SKIP_STRONGSWAN=1 to measure only (a) and (b),
 #                                         PERF_DATA=FILE to record `perf record -a -g` during (b))
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,14 +15,6 @@ seconds="${SECONDS_PER_RUN:-10}"
 for tool in ip iperf3 iptables; do
   command -v "$tool" >/dev/null || { echo "iperf.sh: '$tool' missing (apt-get install iproute2 iperf3 iptables)" >&2; exit 1; }
 done
-shared="${SHARED_DIR:-}"
-if [[ -z "$shared" ]]; then
-  for candidate in "$repo/../shared" /work/shared; do
-    [[ -x "$candidate/peers/strongswan/bench.sh" || -f "$candidate/peers/strongswan/bench.sh" ]] && { shared="$candidate"; break; }
-  done
-fi
-[[ "${SKIP_STRONGSWAN:-0}" == 1 || -f "$shared/peers/strongswan/bench.sh" ]] ||
-  { echo "iperf.sh: strongSwan harness not found; set SHARED_DIR (or SKIP_STRONGSWAN=1)" >&2; exit 1; }
 
 "$repo/rampart" --version >/dev/null   # builds CLI + agent into artifacts/bin when sources changed
 bin="$repo/artifacts/bin"
@@ -108,10 +100,10 @@ work="$(mktemp -d /tmp/rampart-iperf.XXXXXX)"
 
 strongswan=0
 if [[ "${SKIP_STRONGSWAN:-0}" != 1 ]]; then
-  SS_BENCH_ESP=aes128gcm16 SS_BENCH_SECONDS="$seconds" bash "$shared/peers/strongswan/bench.sh" iperf >"$work/strongswan.log" 2>&1 ||
+  ESP=aes128gcm16 SECONDS_PER_RUN="$seconds" bash "$repo/bench/strongswan-iperf.sh" >"$work/strongswan.log" 2>&1 ||
     { cat "$work/strongswan.log" >&2; echo "iperf.sh: strongSwan bench failed" >&2; exit 1; }
-  strongswan=$(awk '/BENCH iperf tunnel ESP=aes128gcm16/ { for (i = 1; i <= NF; i++) if ($i == "Mbit/s,") v = $(i-1) } END { print v + 0 }' "$work/strongswan.log")
-  echo "BENCH strongSwan libipsec ESP aes128gcm16 (tunnel, UDP-encap): $strongswan Mbit/s"
+  grep '^BENCH' "$work/strongswan.log"
+  strongswan=$(awk '/^BENCH strongSwan/ { for (i = 1; i <= NF; i++) if ($i == "Mbit/s") v = $(i-1) } END { print v + 0 }' "$work/strongswan.log")
 fi
 awk -v r="$rampart" -v s="$strongswan" -v p="$plain" 'BEGIN {
   printf "RESULT plain %.0f Mbit/s, Rampart %.0f Mbit/s, strongSwan %.0f Mbit/s; Rampart/strongSwan %s, Rampart/veth %.3f\n",
