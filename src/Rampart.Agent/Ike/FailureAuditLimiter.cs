@@ -77,6 +77,11 @@ internal sealed class FailureAuditLimiter(TimeSpan interval, int perInterval)
     /// <summary>Writes the summaries of the windows and the interval that ended by <paramref name="now"/>.</summary>
     public void Flush(DateTimeOffset now, Action<IkeAuditRecord> write)
     {
+        if (NextDue is not { } due || due > now)
+        {
+            return; // the common case, after every IKE event: nothing ended
+        }
+
         if (_windows.Count > 0)
         {
             foreach (var (key, window) in _windows.Where(w => now - w.Value.Start >= interval).ToList())

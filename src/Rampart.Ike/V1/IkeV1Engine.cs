@@ -38,9 +38,6 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     /// <summary>Responder Main Modes past MM3, which a flood of new ones never evicts.</summary>
     public int HalfOpenProvenCount => _halfOpenProven;
 
-    /// <summary>Sources with half-open responder Main Modes (bounded by <see cref="HalfOpenCount"/>).</summary>
-    public int HalfOpenSources => _halfOpenPerSource.Count;
-
     /// <summary>All ISAKMP SAs, in any state.</summary>
     public int Phase1Count => _initiated.Count + _responded.Count;
 
