@@ -29,6 +29,9 @@ public sealed class AgentHost : IDisposable
 
     public string Home { get; }
 
+    /// <summary>rampartd's process id (ip netns exec and env exec it, so this is dotnet's).</summary>
+    public int AgentPid => _agent?.Id ?? throw new InvalidOperationException("rampartd is not running");
+
     public string AgentOutput => _agent is null ? "" : _agent.Output + _agent.Error;
 
     /// <summary>Starts rampartd in the namespace (with extra <c>NAME=value</c> settings) and waits for its control socket.</summary>

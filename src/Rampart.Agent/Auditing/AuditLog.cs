@@ -12,11 +12,16 @@ namespace Rampart.Agent.Auditing;
 /// synchronous=FULL as soon as it can, <see cref="Query"/> commits what is queued before it reads, and
 /// <see cref="Dispose"/> before it closes, so a normal stop loses nothing. A crash loses at most the events queued
 /// since the last commit (normally the last few milliseconds; the Windows event log was not flushed per event either).
-/// The oldest events are dropped once <see cref="AuditSettings.MaximumRecords"/> is exceeded (rotation).
+/// The oldest events are dropped once <see cref="AuditSettings.MaximumRecords"/> is exceeded (rotation). If the disk
+/// cannot keep up, at most <see cref="QueueCapacity"/> events wait and further ones are dropped and counted
+/// (<see cref="DroppedRecords"/>), so the IKE loop never blocks and memory stays bounded.
 /// </summary>
 public sealed class AuditLog : IDisposable
 {
     private const string FileName = "audit.db";
+
+    /// <summary>Events waiting for the disk at most (a few megabytes); past it new ones are dropped and counted.</summary>
+    internal const int QueueCapacity = 4096;
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _gate = new();
@@ -61,14 +66,18 @@ public sealed class AuditLog : IDisposable
         }
 
         Settings = ReadSettings();
-        _writer = new BatchingWriter<PendingRecord>("Audit writer", _gate, Commit);
+        _writer = new BatchingWriter<PendingRecord>("Audit writer", _gate, Commit, QueueCapacity);
     }
 
     public AuditSettings Settings { get; private set; }
 
+    /// <summary>Events dropped since the start because <see cref="QueueCapacity"/> were waiting for the disk.</summary>
+    public long DroppedRecords => _writer.Dropped;
+
     /// <summary>
     /// Queues an event for the background writer unless its kind (success or failure) is switched off. Returns whether
-    /// it will be written. The time is taken now; <paramref name="fields"/> must not change afterwards.
+    /// it will be written (false too when the queue is full: the event is dropped and counted). The time is taken now;
+    /// <paramref name="fields"/> must not change afterwards.
     /// </summary>
     public bool Write(AuditEventId eventId, bool success, string summary, IReadOnlyList<AuditField> fields)
     {
@@ -78,8 +87,8 @@ public sealed class AuditLog : IDisposable
             return false;
         }
 
-        ObjectDisposedException.ThrowIf(!_writer.TryAdd(new PendingRecord(_timeProvider.GetUtcNow(), eventId, success, summary, fields)), this);
-        return true;
+        ObjectDisposedException.ThrowIf(_writer.IsDisposed, this);
+        return _writer.TryAdd(new PendingRecord(_timeProvider.GetUtcNow(), eventId, success, summary, fields));
     }
 
     /// <summary>Commits every queued event now (the background writer does this on its own as events arrive).</summary>

@@ -111,6 +111,29 @@ public static class IkeAuditRecords
         }
     }
 
+    /// <summary>The failures of one kind from <paramref name="peer"/> that were counted, not written, in an interval.</summary>
+    public static IkeAuditRecord SuppressedFailures(IPAddress peer, AuditEventId eventId, long count, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        var seconds = interval.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+        List<AuditField> fields = [.. PeerFields(peer),
+            new(Parameters, "Suppressed Failures", count.ToString(CultureInfo.InvariantCulture)),
+            new(Parameters, "Interval (sec)", seconds)];
+        return new(eventId, false, $"{count} more failures (event {(int)eventId}) with {peer} in the last {seconds} s", fields);
+    }
+
+    /// <summary>The failures from sources past the per-interval limit, counted into one record (547).</summary>
+    public static IkeAuditRecord SuppressedFailures(long count, int sources, bool atLeast, TimeSpan interval)
+    {
+        var seconds = interval.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+        var sourceText = (atLeast ? "at least " : "") + sources.ToString(CultureInfo.InvariantCulture);
+        List<AuditField> fields = [
+            new(Parameters, "Suppressed Failures", count.ToString(CultureInfo.InvariantCulture)),
+            new(Parameters, "Sources", sourceText),
+            new(Parameters, "Interval (sec)", seconds)];
+        return new(AuditEventId.NegotiationFailed, false, $"{count} more IKE failures from {sourceText} other sources in the last {seconds} s (audit limit reached)", fields);
+    }
+
     /// <summary>The walkthrough's names for the two IKE phases.</summary>
     public static string ModeName(IkeNegotiationMode mode) => mode == IkeNegotiationMode.MainMode
         ? "Key Exchange Mode (Main Mode)"

@@ -27,6 +27,15 @@ public sealed record IkeControllerOptions
 
     public IkeV1EngineOptions? Engine { get; init; }
 
+    /// <summary>Failure audits (545-547): per source and event, the first of each interval is written, the rest summed up at its end.</summary>
+    public TimeSpan FailureAuditInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Sources whose failures are written per interval; the others' are summed up in one record. Ten a minute keeps a
+    /// flood from spoofed sources to at most 21 records a minute: 100,000 records (the default trail) last over three days.
+    /// </summary>
+    public int FailureAuditsPerInterval { get; init; } = 10;
+
     /// <summary>
     /// The defaults, with the fallback wait overridden by <c>RAMPART_IKE_FALLBACK_MS</c> and the dead peer idle period
     /// by <c>RAMPART_IKE_DPD_IDLE_MS</c> when set (tests shorten them).
@@ -63,6 +72,9 @@ public sealed partial class IkeController : IDisposable
 {
     private const int MaxParkedAcquires = 256;
 
+    /// <summary>Peers remembered as heard from (only after they echoed our cookie); past it the oldest goes.</summary>
+    internal const int MaxHeardPeers = 4096;
+
     // Longer than a Quick Mode can last (retransmits 1 + 2 + 4 + 8 + 16 s, then the engine gives up and deletes).
     private static readonly TimeSpan InboundOnlyLimit = TimeSpan.FromMinutes(2);
 
@@ -75,6 +87,7 @@ public sealed partial class IkeController : IDisposable
     private readonly IkeControllerOptions _options;
     private readonly Action<SendDatagram> _send;
     private readonly Action<IkeAuditRecord> _audit;
+    private readonly FailureAuditLimiter _failureAudits;
     private readonly ILogger _logger;
     private readonly List<IkeAction> _actions = [];
     private readonly Dictionary<OutboundSaKey, PendingNegotiation> _pending = [];
@@ -101,6 +114,7 @@ public sealed partial class IkeController : IDisposable
         _options = options;
         _send = send;
         _audit = audit;
+        _failureAudits = new FailureAuditLimiter(options.FailureAuditInterval, options.FailureAuditsPerInterval);
         _logger = logger;
         _applied = policy.Current;
         var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
@@ -127,6 +141,11 @@ public sealed partial class IkeController : IDisposable
         get
         {
             var next = _engineDue;
+            if (_failureAudits.NextDue is { } summaries && (next is null || summaries < next))
+            {
+                next = summaries;
+            }
+
             if (_pairs.Count > 0 && (next is null || _nextLivenessCheck < next))
             {
                 next = _nextLivenessCheck;
@@ -160,7 +179,15 @@ public sealed partial class IkeController : IDisposable
         _engine.Counters.Malformed,
         _engine.Counters.Retransmits,
         _deadPeers,
-        _engine.Counters.MainModeRenewals);
+        _engine.Counters.MainModeRenewals)
+    {
+        HeardPeers = _lastHeard.Count,
+        HalfOpen = _engine.HalfOpenCount,
+        HalfOpenProven = _engine.HalfOpenProvenCount,
+        HalfOpenEvicted = _engine.Counters.HalfOpenEvicted,
+        HalfOpenRefused = _engine.Counters.HalfOpenRefused,
+        FailureAuditsSuppressed = _failureAudits.Suppressed,
+    };
 
     public IkeStatus Status()
     {
@@ -214,7 +241,12 @@ public sealed partial class IkeController : IDisposable
         ArgumentNullException.ThrowIfNull(remote);
         CatchUpWithPolicy();
         var now = _time.GetUtcNow();
-        _lastHeard[remote.Address] = now;
+        if (_engine.EchoesOurCookie(message, remote.Address))
+        {
+            // Only a sender that received our cookie counts as heard: spoofed sources would otherwise cost an entry each.
+            Heard(remote.Address, now);
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             var summary = IkeMessageSummary.Describe(message);
@@ -248,6 +280,8 @@ public sealed partial class IkeController : IDisposable
             Execute(now);
         }
 
+        _failureAudits.Flush(now, _audit);
+
         foreach (var pending in _pending.Values.Where(p => p.FallbackAt <= now).ToList())
         {
             pending.FallbackAt = null;
@@ -262,6 +296,7 @@ public sealed partial class IkeController : IDisposable
         {
             _nextLivenessCheck = now + LivenessCheckInterval;
             ForgetStaleInboundOnly(now);
+            ForgetUnneededHeard();
             CheckLiveness(now);
         }
     }
@@ -557,6 +592,8 @@ public sealed partial class IkeController : IDisposable
 
     private void OnAudit(IkeAuditEvent audit, DateTimeOffset now)
     {
+        // A Main Mode failure that ends no negotiation of ours was asked for by the peer, unauthenticated: rate limited.
+        var unsolicited = audit.Kind == IkeAuditKind.NegotiationFailed && audit.Selector is null;
         if (audit.Kind == IkeAuditKind.NegotiationFailed)
         {
             // A Main Mode that failed while an established one with the peer remains (a renewal) held no quick modes of ours.
@@ -575,6 +612,7 @@ public sealed partial class IkeController : IDisposable
                 return;
             }
 
+            unsolicited &= failed.Count == 0;
             foreach (var pending in failed)
             {
                 _pending.Remove(pending.Binding);
@@ -593,7 +631,49 @@ public sealed partial class IkeController : IDisposable
 
         if (IkeAuditRecords.FromEngine(audit) is { } record && audit.Kind != IkeAuditKind.QuickModeEstablished)
         {
+            if (unsolicited)
+            {
+                AuditFailure(audit.Peer, record, now);
+            }
+            else
+            {
+                _audit(record);
+            }
+        }
+    }
+
+    private void AuditFailure(IPAddress peer, IkeAuditRecord record, DateTimeOffset now)
+    {
+        if (_failureAudits.Admit(peer, record.EventId, now, _audit))
+        {
             _audit(record);
+        }
+    }
+
+    /// <summary>Records that <paramref name="peer"/> answered IKE (for the fallback wait), within <see cref="MaxHeardPeers"/>.</summary>
+    private void Heard(IPAddress peer, DateTimeOffset now)
+    {
+        if (_lastHeard.Count >= MaxHeardPeers && !_lastHeard.ContainsKey(peer))
+        {
+            var oldest = _lastHeard.MinBy(entry => entry.Value).Key;
+            _lastHeard.Remove(oldest);
+        }
+
+        _lastHeard[peer] = now;
+    }
+
+    /// <summary>Only the fallback wait of a pending negotiation reads when a peer was heard: other entries go.</summary>
+    private void ForgetUnneededHeard()
+    {
+        if (_lastHeard.Count == 0)
+        {
+            return;
+        }
+
+        var waiting = _pending.Values.Where(p => p.FallbackAt is not null).Select(p => p.Negotiation.Peer.RemoteAddress).ToHashSet();
+        foreach (var peer in _lastHeard.Keys.Where(peer => !waiting.Contains(peer)).ToList())
+        {
+            _lastHeard.Remove(peer);
         }
     }
 

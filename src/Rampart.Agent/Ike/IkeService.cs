@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,9 @@ namespace Rampart.Agent.Ike;
 /// time, so the sans-I/O engine is driven serially. Registers <c>ike.status</c>.
 /// The loop runs on its own thread blocked on the queue, and the transport's receive threads put datagrams straight
 /// into it: a datagram reaches the engine with one thread wake-up, and the engine's replies are sent from the loop.
+/// Datagrams that start an exchange (responder cookie zero: anyone can send them from any address) wait in a small
+/// queue of their own that the loop serves only when nothing else waits, so a flood of them neither delays the
+/// messages of exchanges in progress nor pushes their half-open state out while those wait.
 /// </summary>
 public sealed partial class IkeService : BackgroundService
 {
@@ -32,9 +36,16 @@ public sealed partial class IkeService : BackgroundService
     private readonly ILogger _logger;
     private readonly IkeController _controller;
     private const int MaxQueuedDatagrams = 4096;
+
+    /// <summary>New-exchange datagrams waiting at most: a quarter of the engine's half-open bound, so a burst of them
+    /// cannot evict a half-open state whose next message arrived meanwhile.</summary>
+    private const int MaxQueuedNewExchanges = 256;
     private readonly BlockingCollection<Work> _work = new(new ConcurrentQueue<Work>());
+    private readonly BlockingCollection<Work> _newExchanges = new(new ConcurrentQueue<Work>());
+    private readonly BlockingCollection<Work>[] _queues;
     private readonly ITimer _timer;
     private int _queuedDatagrams;
+    private int _queuedNewExchanges;
     private long _droppedDatagrams;
     private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
 
@@ -58,6 +69,7 @@ public sealed partial class IkeService : BackgroundService
         _dispatcher = dispatcher;
         _lifecycle = lifecycle;
         _time = time;
+        _queues = [_work, _newExchanges];
 
         // The "Rampart.Ike" category goes to the IKE trace (the walkthrough's Oakley.log).
         _logger = loggers.CreateLogger("Rampart.Ike.Agent");
@@ -114,7 +126,7 @@ public sealed partial class IkeService : BackgroundService
         }
     }
 
-    /// <summary>IKE datagrams dropped because the loop had <see cref="MaxQueuedDatagrams"/> waiting (a flood).</summary>
+    /// <summary>IKE datagrams dropped because the loop had <see cref="MaxQueuedDatagrams"/> (or <see cref="MaxQueuedNewExchanges"/> new exchanges) waiting: a flood.</summary>
     public long DroppedDatagrams => Interlocked.Read(ref _droppedDatagrams);
 
     /// <summary>
@@ -128,16 +140,24 @@ public sealed partial class IkeService : BackgroundService
         _timer.Dispose();
         _controller.Dispose();
         _work.Dispose();
+        _newExchanges.Dispose();
         base.Dispose();
     }
 
     private void RunLoop(CancellationToken stoppingToken)
     {
-        foreach (var work in _work.GetConsumingEnumerable(stoppingToken))
+        while (true)
         {
-            if (work is DatagramWork)
+            // Takes from the first queue with work: new exchanges only when nothing else waits.
+            BlockingCollection<Work>.TakeFromAny(_queues, out var taken, stoppingToken);
+            if (taken is not { } work)
             {
-                Interlocked.Decrement(ref _queuedDatagrams);
+                continue;
+            }
+
+            if (work is DatagramWork datagram)
+            {
+                Interlocked.Decrement(ref datagram.NewExchange ? ref _queuedNewExchanges : ref _queuedDatagrams);
             }
 
             var installedBefore = _controller.InstalledPairs;
@@ -158,7 +178,8 @@ public sealed partial class IkeService : BackgroundService
 
             // Statistics are counters, fresh after every event; the main mode list costs a row per ISAKMP SA (a third of the
             // IKE loop's CPU with 250 of them, by perf), so it is rebuilt on the one-second tick and state resets only.
-            Volatile.Write(ref _latest, work is TimerWork or RestartWork or PolicyWork ? _controller.Status() : _latest with { Statistics = _controller.Statistics() });
+            var statistics = _controller.Statistics() with { DroppedDatagrams = DroppedDatagrams, AuditRecordsDropped = _auditLog.DroppedRecords };
+            Volatile.Write(ref _latest, work is TimerWork or RestartWork or PolicyWork ? _controller.Status() with { Statistics = statistics } : _latest with { Statistics = statistics });
             Reschedule();
         }
     }
@@ -198,7 +219,8 @@ public sealed partial class IkeService : BackgroundService
                 _controller.OnRestart();
                 break;
             case StatusWork status:
-                status.Reply.TrySetResult(_controller.Status());
+                var current = _controller.Status();
+                status.Reply.TrySetResult(current with { Statistics = current.Statistics with { DroppedDatagrams = DroppedDatagrams, AuditRecordsDropped = _auditLog.DroppedRecords } });
                 break;
         }
     }
@@ -235,24 +257,30 @@ public sealed partial class IkeService : BackgroundService
     // this agent (acquires are bounded by the data path's own channel).
     private void OnDatagram(IkeDatagram datagram)
     {
-        if (Interlocked.Increment(ref _queuedDatagrams) > MaxQueuedDatagrams)
+        // Bytes 8-15 of the ISAKMP header: the responder cookie, zero in a request that starts an exchange.
+        var message = datagram.Message.Span;
+        var newExchange = message.Length < 16 || BinaryPrimitives.ReadUInt64BigEndian(message[8..]) == 0;
+        ref var queued = ref newExchange ? ref _queuedNewExchanges : ref _queuedDatagrams;
+        if (Interlocked.Increment(ref queued) > (newExchange ? MaxQueuedNewExchanges : MaxQueuedDatagrams))
         {
-            Interlocked.Decrement(ref _queuedDatagrams);
+            Interlocked.Decrement(ref queued);
             Interlocked.Increment(ref _droppedDatagrams);
             return;
         }
 
-        if (!Enqueue(new DatagramWork(datagram)))
+        if (!Enqueue(new DatagramWork(datagram, newExchange), newExchange ? _newExchanges : _work))
         {
-            Interlocked.Decrement(ref _queuedDatagrams);
+            Interlocked.Decrement(ref queued);
         }
     }
 
-    private bool Enqueue(Work work)
+    private bool Enqueue(Work work) => Enqueue(work, _work);
+
+    private static bool Enqueue(Work work, BlockingCollection<Work> queue)
     {
         try
         {
-            return _work.TryAdd(work);
+            return queue.TryAdd(work);
         }
         catch (ObjectDisposedException)
         {
@@ -287,7 +315,7 @@ public sealed partial class IkeService : BackgroundService
 
     private abstract record Work;
 
-    private sealed record DatagramWork(IkeDatagram Datagram) : Work;
+    private sealed record DatagramWork(IkeDatagram Datagram, bool NewExchange) : Work;
 
     private sealed record AcquireWork(Acquire Acquire) : Work;
 

@@ -22,7 +22,32 @@ public sealed record IkeStatistics(
     long MalformedMessages,
     long Retransmits,
     long DeadPeers,
-    long MainModeRenewals);
+    long MainModeRenewals)
+{
+    /// <summary>Peers remembered as heard from by IKE (bounded; only peers that echoed our cookie).</summary>
+    public int HeardPeers { get; init; }
+
+    /// <summary>Responder Main Modes not yet authenticated (bounded by the engine's half-open limit).</summary>
+    public int HalfOpen { get; init; }
+
+    /// <summary>Of <see cref="HalfOpen"/>, those past MM3 (the initiator received our cookie): never evicted by a flood.</summary>
+    public int HalfOpenProven { get; init; }
+
+    /// <summary>Unproven half-open Main Modes dropped, oldest first, to admit new ones past the bound.</summary>
+    public long HalfOpenEvicted { get; init; }
+
+    /// <summary>Main Mode requests not admitted because the half-open states they would need were all proven.</summary>
+    public long HalfOpenRefused { get; init; }
+
+    /// <summary>Failure audits counted into summary records instead of written one by one (a flood).</summary>
+    public long FailureAuditsSuppressed { get; init; }
+
+    /// <summary>IKE datagrams dropped because the IKE loop's queue was full.</summary>
+    public long DroppedDatagrams { get; init; }
+
+    /// <summary>Audit records dropped because the audit writer's queue was full.</summary>
+    public long AuditRecordsDropped { get; init; }
+}
 
 /// <summary>The answer to <c>ike.status</c>: statistics and the main mode SAs.</summary>
 public sealed record IkeStatus(IkeStatistics Statistics, IReadOnlyList<MainModeSaRow> MainModes);

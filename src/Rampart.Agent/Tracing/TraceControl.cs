@@ -25,7 +25,7 @@ public sealed class TraceControl(TraceFileLoggerProvider traces, ControlDispatch
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private List<TraceStatus> Status() =>
-        [.. Enum.GetValues<TraceKind>().Select(kind => new TraceStatus(kind.ToString().ToLowerInvariant(), traces.IsEnabled(kind), traces.PathOf(kind)))];
+        [.. Enum.GetValues<TraceKind>().Select(kind => new TraceStatus(kind.ToString().ToLowerInvariant(), traces.IsEnabled(kind), traces.PathOf(kind), traces.DroppedLines(kind)))];
 }
 
 public sealed class TraceSetArguments
@@ -35,4 +35,5 @@ public sealed class TraceSetArguments
     public bool Enabled { get; set; }
 }
 
-public sealed record TraceStatus(string Trace, bool Enabled, string Path);
+/// <summary>One trace's state; <c>DroppedLines</c> counts lines lost because the writer's queue was full.</summary>
+public sealed record TraceStatus(string Trace, bool Enabled, string Path, long DroppedLines);

@@ -12,6 +12,9 @@ namespace Rampart.Agent.Tracing;
 /// </summary>
 public sealed class TraceFile : IDisposable
 {
+    /// <summary>Lines waiting for the disk at most; past it new lines are dropped and counted (<see cref="DroppedLines"/>).</summary>
+    internal const int QueueCapacity = 16_384;
+
     private readonly Lock _gate = new();
     private readonly BatchingWriter<string> _writer;
     private volatile bool _enabled;
@@ -28,12 +31,15 @@ public sealed class TraceFile : IDisposable
         }
 
         _enabled = enabled;
-        _writer = new BatchingWriter<string>("Trace writer", _gate, Append);
+        _writer = new BatchingWriter<string>("Trace writer", _gate, Append, QueueCapacity);
     }
 
     public string Path { get; }
 
     public long MaximumBytes { get; }
+
+    /// <summary>Lines dropped since the start because <see cref="QueueCapacity"/> were waiting for the disk.</summary>
+    public long DroppedLines => _writer.Dropped;
 
     public bool Enabled
     {

@@ -34,6 +34,9 @@ public sealed class TraceFileLoggerProvider : ILoggerProvider
 
     public bool IsEnabled(TraceKind kind) => _files[kind].Enabled;
 
+    /// <summary>Lines of this trace dropped because its writer's queue was full (a flood faster than the disk).</summary>
+    public long DroppedLines(TraceKind kind) => _files[kind].DroppedLines;
+
     public void SetEnabled(TraceKind kind, bool enabled)
     {
         _files[kind].Enabled = enabled;

@@ -17,7 +17,11 @@ public sealed class IkeV1Counters
 
     public long Retransmits { get; internal set; }
 
+    /// <summary>Unproven responder Main Modes (MM2 sent, no MM3) dropped, oldest first, to admit new ones past a bound.</summary>
     public long HalfOpenEvicted { get; internal set; }
+
+    /// <summary>Responder Main Modes not admitted (MM1) or not advanced (MM3) because the states they would need are all proven.</summary>
+    public long HalfOpenRefused { get; internal set; }
 
     public long AuthenticationFailures { get; internal set; }
 

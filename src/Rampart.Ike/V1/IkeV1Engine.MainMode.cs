@@ -133,7 +133,12 @@ public sealed partial class IkeV1Engine
         phase1.Chosen = choice.Offer;
         phase1.InitiatorSaBody = sa.BodyBytes();
         ReadVendorIds(phase1, parsed.Payloads);
-        EnterHalfOpen(phase1);
+        if (!EnterHalfOpen(phase1))
+        {
+            phase1.Dispose();
+            return;
+        }
+
         _responded[phase1.CookieR] = phase1;
         _respondedByInitiatorCookie[(phase1.CookieI, remote.Address)] = phase1;
 
@@ -187,6 +192,11 @@ public sealed partial class IkeV1Engine
             || nonce.Data.Length is < 8 or > 256)
         {
             Counters.Malformed++;
+            return;
+        }
+
+        if (!ProveHalfOpen(phase1))
+        {
             return;
         }
 

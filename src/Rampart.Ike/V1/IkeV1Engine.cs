@@ -21,6 +21,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     private readonly Dictionary<ulong, Phase1Sa> _responded = [];
     private readonly Dictionary<(ulong CookieI, IPAddress Remote), Phase1Sa> _respondedByInitiatorCookie = [];
     private readonly LinkedList<Phase1Sa> _halfOpen = new();
+    private int _halfOpenProven;
     private readonly Dictionary<IPAddress, int> _halfOpenPerSource = [];
     private readonly HashSet<uint> _inboundSpis = [];
 
@@ -31,8 +32,11 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
     public IkeV1Counters Counters { get; } = new();
 
-    /// <summary>Responder Main Modes not yet authenticated.</summary>
-    public int HalfOpenCount => _halfOpen.Count;
+    /// <summary>Responder Main Modes not yet authenticated (unproven and proven).</summary>
+    public int HalfOpenCount => _halfOpen.Count + _halfOpenProven;
+
+    /// <summary>Responder Main Modes past MM3, which a flood of new ones never evicts.</summary>
+    public int HalfOpenProvenCount => _halfOpenProven;
 
     /// <summary>All ISAKMP SAs, in any state.</summary>
     public int Phase1Count => _initiated.Count + _responded.Count;
@@ -110,6 +114,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         _responded.Clear();
         _respondedByInitiatorCookie.Clear();
         _halfOpen.Clear();
+        _halfOpenProven = 0;
         _halfOpenPerSource.Clear();
         _inboundSpis.Clear();
         _contacted.Clear();
@@ -118,6 +123,26 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     }
 
     public void Dispose() => Reset();
+
+    /// <summary>
+    /// Whether <paramref name="message"/> (from its ISAKMP header on, without a non-ESP marker) carries a cookie this
+    /// engine sent to <paramref name="remote"/>: the initiator cookie of a Main Mode we started with it, or the responder
+    /// cookie we answered it with. Off-path senders cannot know those, so such a message proves the sender receives at
+    /// that address. Ask before <see cref="ProcessDatagram"/>, which may end the SA.
+    /// </summary>
+    public bool EchoesOurCookie(ReadOnlySpan<byte> message, IPAddress remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        if (message.Length < IsakmpHeader.Size)
+        {
+            return false;
+        }
+
+        var cookieI = BinaryPrimitives.ReadUInt64BigEndian(message);
+        var cookieR = BinaryPrimitives.ReadUInt64BigEndian(message[8..]);
+        return (_initiated.TryGetValue(cookieI, out var initiated) && initiated.Remote.Address.Equals(remote))
+            || (cookieR != 0 && _responded.TryGetValue(cookieR, out var responded) && responded.CookieI == cookieI && responded.Remote.Address.Equals(remote));
+    }
 
     /// <summary>Handles one UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>.</summary>
     public void ProcessDatagram(ReadOnlySpan<byte> datagram, IPEndPoint local, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
@@ -343,13 +368,21 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
     private void LeaveHalfOpen(Phase1Sa phase1)
     {
-        if (phase1.HalfOpenNode is null)
+        if (phase1.HalfOpenNode is not null)
+        {
+            _halfOpen.Remove(phase1.HalfOpenNode);
+            phase1.HalfOpenNode = null;
+        }
+        else if (phase1.HalfOpenProven)
+        {
+            phase1.HalfOpenProven = false;
+            _halfOpenProven--;
+        }
+        else
         {
             return;
         }
 
-        _halfOpen.Remove(phase1.HalfOpenNode);
-        phase1.HalfOpenNode = null;
         var address = phase1.Remote.Address;
         if (_halfOpenPerSource.TryGetValue(address, out var count) && count > 1)
         {
@@ -361,20 +394,33 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         }
     }
 
-    /// <summary>Admits a new responder state within the per-source and global bounds, dropping the oldest half-open ones.</summary>
-    private void EnterHalfOpen(Phase1Sa phase1)
+    /// <summary>
+    /// Admits a new responder state within the per-source and global bounds. Only unproven states (MM2 sent, no MM3)
+    /// are evicted, oldest first: anyone can send MM1 from any address, but a state past MM3 belongs to an initiator
+    /// that received our cookie, so a spoofed flood cannot push out a negotiation in progress. False (nothing kept)
+    /// when the source's states are all proven.
+    /// </summary>
+    private bool EnterHalfOpen(Phase1Sa phase1)
     {
         var address = phase1.Remote.Address;
         if (_halfOpenPerSource.TryGetValue(address, out var fromSource) && fromSource >= options.MaxHalfOpenPerSource)
         {
+            var evicted = false;
             for (var node = _halfOpen.First; node is not null; node = node.Next)
             {
                 if (node.Value.Remote.Address.Equals(address))
                 {
                     Counters.HalfOpenEvicted++;
                     Remove(node.Value);
+                    evicted = true;
                     break;
                 }
+            }
+
+            if (!evicted)
+            {
+                Counters.HalfOpenRefused++;
+                return false;
             }
         }
 
@@ -386,6 +432,32 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
         phase1.HalfOpenNode = _halfOpen.AddLast(phase1);
         _halfOpenPerSource[address] = _halfOpenPerSource.GetValueOrDefault(address) + 1;
+        return true;
+    }
+
+    /// <summary>
+    /// A valid MM3 echoed our responder cookie: the state leaves the evictable list. Proven states are bounded by
+    /// <see cref="IkeV1EngineOptions.MaxHalfOpen"/> too (they end at the half-open timeout); false when that is reached,
+    /// and the MM3 is dropped without the Diffie-Hellman work (the initiator retransmits it).
+    /// </summary>
+    private bool ProveHalfOpen(Phase1Sa phase1)
+    {
+        if (phase1.HalfOpenNode is null)
+        {
+            return true;
+        }
+
+        if (_halfOpenProven >= options.MaxHalfOpen)
+        {
+            Counters.HalfOpenRefused++;
+            return false;
+        }
+
+        _halfOpen.Remove(phase1.HalfOpenNode);
+        phase1.HalfOpenNode = null;
+        phase1.HalfOpenProven = true;
+        _halfOpenProven++;
+        return true;
     }
 
     /// <summary>Ends a negotiation that failed: audit it, fail its waiting acquires, forget the state.</summary>

@@ -109,7 +109,11 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
     /// <summary>Next R-U-THERE retransmission, or the give-up time after the last one.</summary>
     public DateTimeOffset? DpdDue { get; set; }
 
+    /// <summary>An unproven responder Main Mode (MM2 sent, no MM3 yet): in the evictable half-open list.</summary>
     public LinkedListNode<Phase1Sa>? HalfOpenNode { get; set; }
+
+    /// <summary>A responder Main Mode past MM3 (the initiator echoed our cookie, so it receives at its address): never evicted.</summary>
+    public bool HalfOpenProven { get; set; }
 
     public List<PendingAcquire> Pending { get; } = [];
 

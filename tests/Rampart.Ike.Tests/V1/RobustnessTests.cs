@@ -223,7 +223,8 @@ public class RobustnessTests
                 random.NextBytes(source.AsSpan(8));
                 var actions = new List<IkeAction>();
                 net.Responder.Engine.ProcessDatagram(spoofed, net.Responder.IkeEndpoint, new IPEndPoint(new IPAddress(source), 500), net.Now, actions);
-                Assert.True(net.Responder.Engine.HalfOpenCount <= MaxHalfOpen);
+                Assert.True(net.Responder.Engine.HalfOpenCount - net.Responder.Engine.HalfOpenProvenCount <= MaxHalfOpen);
+                Assert.True(net.Responder.Engine.HalfOpenProvenCount <= MaxHalfOpen);
             }
         }
 
@@ -241,5 +242,73 @@ public class RobustnessTests
         NegotiationTests.AssertSamePair(Assert.Single(net.Initiator.Installed).Outbound, Assert.Single(net.Responder.Installed).Inbound);
         Assert.True(net.Responder.Engine.Phase1Count <= MaxHalfOpen + 1);
         Assert.True(net.Responder.Engine.Counters.HalfOpenEvicted >= sent - MaxHalfOpen);
+    }
+
+    [Fact]
+    public void SpoofedMainModeFlood_NeverEvictsANegotiationPastMm3()
+    {
+        const int MaxHalfOpen = 100;
+        TwoEngines? network = null;
+        var options = new IkeV1EngineOptions
+        {
+            FindPeer = address => network!.ResponderPeer,
+            FindQuickMode = (_, _) => TwoEngines.EspGcm(),
+            MaxHalfOpen = MaxHalfOpen,
+        };
+        using var net = network = new TwoEngines(responderOptions: options);
+        net.Acquire();
+        net.Run(3); // MM1, MM2, MM3: the responder's MM4 is on its way, its state proven
+        Assert.Equal(1, net.Responder.Engine.HalfOpenProvenCount);
+
+        var flood = SpoofedMainModes(net, count: 20 * MaxHalfOpen);
+        Assert.Equal(MaxHalfOpen + 1, net.Responder.Engine.HalfOpenCount);
+        Assert.True(net.Responder.Engine.Counters.HalfOpenEvicted >= flood - MaxHalfOpen);
+
+        net.Run();
+        NegotiationTests.AssertSamePair(Assert.Single(net.Initiator.Installed).Outbound, Assert.Single(net.Responder.Installed).Inbound);
+        Assert.Equal(0, net.Responder.Engine.HalfOpenProvenCount);
+    }
+
+    [Fact]
+    public void EchoesOurCookie_OnlyForTheAddressWeSentTheCookieTo()
+    {
+        using var net = new TwoEngines();
+        net.Acquire();
+        var mm1 = net.Initiator.Sent.Single().Datagram;
+        Assert.False(net.Responder.Engine.EchoesOurCookie(mm1, net.Initiator.Address)); // MM1 carries no cookie of the responder
+        net.Run(2);
+        var mm2 = net.Responder.Sent.Single().Datagram;
+        Assert.True(net.Initiator.Engine.EchoesOurCookie(mm2, net.Responder.Address));
+        Assert.False(net.Initiator.Engine.EchoesOurCookie(mm2, IPAddress.Parse("2001:db8::99")));
+        Assert.False(net.Initiator.Engine.EchoesOurCookie(mm2.AsSpan(0, 20), net.Responder.Address));
+        var mm3 = net.Initiator.Sent.Last().Datagram;
+        Assert.True(net.Responder.Engine.EchoesOurCookie(mm3, net.Initiator.Address));
+        var forged = (byte[])mm3.Clone();
+        forged[15] ^= 1;
+        Assert.False(net.Responder.Engine.EchoesOurCookie(forged, net.Initiator.Address));
+    }
+
+    /// <summary>A real MM1 replayed with fresh cookies from random 2001:db8::/32 sources; returns how many were sent.</summary>
+    private static int SpoofedMainModes(TwoEngines net, int count)
+    {
+        using var attacker = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
+        var attackerActions = new List<IkeAction>();
+        attacker.Acquire(net.InitiatorPeer, new IPEndPoint(IPAddress.Parse("2001:db8::1"), 500), net.Selector, TwoEngines.EspGcm(), net.Now, attackerActions);
+        var template = attackerActions.OfType<SendDatagram>().Single().Datagram;
+        var random = new Random(11);
+        for (var i = 0; i < count; i++)
+        {
+            var spoofed = (byte[])template.Clone();
+            random.NextBytes(spoofed.AsSpan(0, 8));
+            var source = new byte[16];
+            source[0] = 0x20;
+            source[1] = 0x01;
+            source[2] = 0x0d;
+            source[3] = 0xb8;
+            random.NextBytes(source.AsSpan(8));
+            net.Responder.Engine.ProcessDatagram(spoofed, net.Responder.IkeEndpoint, new IPEndPoint(new IPAddress(source), 500), net.Now, []);
+        }
+
+        return count;
     }
 }
