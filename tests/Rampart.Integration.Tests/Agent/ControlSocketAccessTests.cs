@@ -65,6 +65,8 @@ public sealed class ControlSocketAccessTests : IDisposable
         Assert.False(Agent.HasExited, "a refused agent stop stopped the agent");
         Assert.Contains("no policy assigned", Root("agent", "status"), StringComparison.Ordinal);
         Assert.Contains("Control command agent.stop refused to uid", Agent.Output, StringComparison.Ordinal);
+        using var status = System.Text.Json.JsonDocument.Parse(Root("agent", "status", "--json"));
+        Assert.Equal(4, status.RootElement.GetProperty("refusedControlRequests").GetInt64()); // agent stop, agent restart, trace set, sa add
     }
 
     [Fact]
