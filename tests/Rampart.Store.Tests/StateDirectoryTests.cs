@@ -85,14 +85,6 @@ public sealed class StateDirectoryTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(real));
     }
 
-    [Fact]
-    public void Open_AcceptsARootOwnedPrivateHome()
-    {
-        Directory.CreateDirectory(Home, Private);
-        using var store = SqlitePolicyStore.Open(Home);
-        Assert.Equal("ok", store.CheckIntegrity());
-    }
-
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private static void Chown(string owner, string path)
