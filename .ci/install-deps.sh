@@ -8,6 +8,7 @@ pkgs=(python3 curl iproute2 iputils-ping iptables tshark tcpdump iperf3 procps p
       libcharon-extra-plugins
       # the benchmarks' strongSwan (bench/ike-rate.sh)
       strongswan-pki libstrongswan-extra-plugins)
+pkgs+=(passwd) # useradd and groupadd: the control socket tests run the CLI as unprivileged users (setpriv, util-linux)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -8,6 +8,7 @@ namespace Rampart.Agent;
 public sealed class AgentStatus(
     AgentOptions options,
     ControlDispatcher dispatcher,
+    ControlAccess access,
     PolicyState policyState,
     AgentLifecycle lifecycle,
     IHostApplicationLifetime lifetime,
@@ -26,7 +27,8 @@ public sealed class AgentStatus(
                 options.Home,
                 typeof(AgentStatus).Assembly.GetName().Version?.ToString() ?? "0",
                 new PolicyStatus(applied.Policy?.Name, applied.Generation, applied.Compiled.Filters.Filters.Count, [.. applied.Host.Unicast.Select(a => a.ToString())]),
-                [.. dispatcher.Commands]));
+                [.. dispatcher.Commands],
+                access.Refused));
         });
         dispatcher.Register("agent.stop", _ =>
         {
@@ -44,4 +46,4 @@ public sealed class AgentStatus(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands);
+public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands, long RefusedControlRequests);

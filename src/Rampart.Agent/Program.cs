@@ -48,6 +48,8 @@ builder.Services.AddSingleton<AgentLifecycle>();
 builder.Services.AddSingleton(new DataPathOptions());
 builder.Services.AddSingleton<DataPathService>();
 builder.Services.AddSingleton<ControlDispatcher>();
+builder.Services.AddSingleton<ControlAccess>();
+builder.Services.AddHostedService<PolicyView>();
 builder.Services.AddHostedService<ControlServer>();
 builder.Services.AddHostedService<AgentStatus>();
 builder.Services.AddHostedService<AuditControl>();

@@ -11,17 +11,23 @@ internal static class AgentClient
 {
     public static string SocketPath => ControlEndpoint.SocketPath(StoreLocation.Home);
 
+    /// <summary>The agent's control group, for messages (the agent reads the same variable).</summary>
+    private static string ControlGroupName => Environment.GetEnvironmentVariable("RAMPART_CONTROL_GROUP") is { Length: > 0 } name ? name.Trim() : "rampart";
+
     /// <summary>Sends one request; throws <see cref="AgentUnavailableException"/> when no agent listens.</summary>
     public static ControlResponse Send(string command, object? arguments = null, TimeSpan? timeout = null)
     {
+        // Requests may carry keys (sa add): never to a socket in a directory someone else controls.
+        StateDirectory.Check(StoreLocation.Home);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.AccessDenied)
         {
-            throw new AgentUnavailableException();
+            throw new PermissionDeniedException(
+                $"permission denied: {SocketPath} is for root and members of group '{ControlGroupName}' (read-only commands)");
         }
         catch (SocketException)
         {

@@ -13,6 +13,7 @@ internal static class Cli
     /// <summary>Applies an edit; prints its message, or its errors on stderr and exits 1.</summary>
     public static int Update(Func<PolicySnapshot, PolicyEdit> edit)
     {
+        RequireStoreAccess("changing the policy store");
         using var store = SqlitePolicyStore.Open();
         var result = store.Update(edit);
         if (!result.Committed)
@@ -32,8 +33,35 @@ internal static class Cli
 
     public static PolicySnapshot Load()
     {
+        RequireStoreAccess("reading the policy store");
         using var store = SqlitePolicyStore.Open();
         return store.Load();
+    }
+
+    /// <summary>
+    /// For <c>policy list/show</c>: root reads the store; anyone else (who cannot read it) asks the agent, which
+    /// answers members of the control group with the keys withheld.
+    /// </summary>
+    public static PolicySnapshot LoadForViewing()
+    {
+        if (StateDirectory.CallerOwns(StoreLocation.Home))
+        {
+            return Load();
+        }
+
+        var response = AgentClient.Send("policy.view");
+        return response.Ok && response.Result is { } view
+            ? PolicyViewReader.Read(view)
+            : throw new PermissionDeniedException(response.Error ?? "the agent refused the request");
+    }
+
+    /// <summary>The store is root's (0600 in a 0700 or 0710 directory): say so instead of failing on a file mode.</summary>
+    private static void RequireStoreAccess(string what)
+    {
+        if (!StateDirectory.CallerOwns(StoreLocation.Home))
+        {
+            throw new PermissionDeniedException($"permission denied: {what} needs root");
+        }
     }
 
     public static int Fail(string message)

@@ -6,12 +6,11 @@ namespace Rampart.Store;
 
 /// <summary>
 /// The policy store in SQLite: WAL with synchronous=FULL, so a kill or power cut leaves either the old or the new
-/// state; foreign keys on; one transaction per change; the directory is 0700 and the database files 0600
-/// because pre-shared keys are stored in it.
+/// state; foreign keys on; one transaction per change; the directory must pass <see cref="StateDirectory"/>'s checks
+/// and the database files are 0600 because pre-shared keys are stored in it.
 /// </summary>
 public sealed class SqlitePolicyStore : IPolicyStore
 {
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode DatabaseFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly SqliteConnection _connection;
@@ -30,12 +29,22 @@ public sealed class SqlitePolicyStore : IPolicyStore
             throw new PlatformNotSupportedException("the policy store relies on Linux file modes");
         }
 
-        var path = Path.Combine(home, StoreLocation.DatabaseFileName);
+        string path;
         try
         {
-            CreatePrivateFiles(home, path);
+            home = StateDirectory.Prepare(home);
+            path = Path.Combine(home, StoreLocation.DatabaseFileName);
+
+            // SQLite opens these itself, following links. Checking first is enough: the directory passed Prepare, so
+            // only root can put a link there between this check and the open.
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                StateDirectory.RefuseNonRegularFile(home, file);
+            }
+
+            CreatePrivateFiles(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not UnsafeStateDirectoryException)
         {
             throw new IOException($"cannot create the policy store in {home} (set {StoreLocation.HomeVariable} to choose another directory): {e.Message}", e);
         }
@@ -222,13 +231,8 @@ public sealed class SqlitePolicyStore : IPolicyStore
     }
 
     [SupportedOSPlatform("linux")]
-    private static void CreatePrivateFiles(string home, string path)
+    private static void CreatePrivateFiles(string path)
     {
-        if (!Directory.Exists(home))
-        {
-            Directory.CreateDirectory(home, DirectoryMode);
-        }
-
         if (!File.Exists(path))
         {
             // Created 0600 before SQLite touches it: SQLite gives the -wal and -shm files the database's mode.

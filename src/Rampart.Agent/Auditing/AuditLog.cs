@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Rampart.Core.Auditing;
 using Rampart.Core.Control;
+using Rampart.Store;
 
 namespace Rampart.Agent.Auditing;
 
@@ -31,6 +32,14 @@ public sealed class AuditLog : IDisposable
     {
         _timeProvider = timeProvider ?? TimeProvider.System;
         var path = Path.Combine(home, FileName);
+
+        // SQLite opens these itself, following links; the state directory was checked at start-up (AgentOptions), so
+        // only root could plant a link between this check and the open.
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            StateDirectory.RefuseNonRegularFile(home, file);
+        }
+
         if (!File.Exists(path))
         {
             File.Create(path, 0, FileOptions.None).Dispose();

@@ -8,10 +8,11 @@ using Rampart.Core.Control;
 namespace Rampart.Agent.Control;
 
 /// <summary>
-/// Serves the control socket (<c>RAMPART_HOME/rampartd.sock</c>, mode 0600: only root may steer the agent).
-/// One JSON request per line, one JSON response per line.
+/// Serves the control socket (<c>RAMPART_HOME/rampartd.sock</c>): mode 0600, or 0660 with the control group when it
+/// exists. Each connection's peer is identified by the kernel (SO_PEERCRED) and each request checked against
+/// <see cref="ControlAccess"/>. One JSON request per line, one JSON response per line.
 /// </summary>
-public sealed partial class ControlServer(AgentOptions options, ControlDispatcher dispatcher, ILogger<ControlServer> logger) : BackgroundService
+public sealed partial class ControlServer(AgentOptions options, ControlDispatcher dispatcher, ControlAccess access, ILogger<ControlServer> logger) : BackgroundService
 {
     private const int MaxRequestBytes = 1 << 20;
 
@@ -21,7 +22,10 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
         File.Delete(path);
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        options.ControlGroup.Own(path);
+        File.SetUnixFileMode(path, options.ControlGroup.Id is null
+            ? UnixFileMode.UserRead | UnixFileMode.UserWrite
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         listener.Listen(16);
         LogListening(path);
         try
@@ -46,13 +50,14 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
         try
         {
             await using var stream = new NetworkStream(connection, ownsSocket: true);
+            var peer = PeerCredentials.Of(connection);
             using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 4096, leaveOpen: true) { AutoFlush = true, NewLine = "\n" };
             while (await reader.ReadLineAsync(stoppingToken).ConfigureAwait(false) is { } line)
             {
                 var response = line.Length > MaxRequestBytes
                     ? new ControlResponse(false, "request too large")
-                    : await HandleLineAsync(line, stoppingToken).ConfigureAwait(false);
+                    : await HandleLineAsync(peer, line, stoppingToken).ConfigureAwait(false);
                 await writer.WriteLineAsync(JsonSerializer.Serialize(response, ControlJson.Options)).ConfigureAwait(false);
             }
         }
@@ -65,7 +70,7 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
         }
     }
 
-    private async Task<ControlResponse> HandleLineAsync(string line, CancellationToken stoppingToken)
+    private async Task<ControlResponse> HandleLineAsync(PeerCredentials peer, string line, CancellationToken stoppingToken)
     {
         ControlRequest? request;
         try
@@ -80,6 +85,12 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
         if (request is null || string.IsNullOrWhiteSpace(request.Command))
         {
             return new ControlResponse(false, "malformed request: no command");
+        }
+
+        if (access.Refusal(peer, request.Command) is { } refusal)
+        {
+            LogRefused(request.Command, peer.UserId, peer.ProcessId, access.Refused);
+            return new ControlResponse(false, refusal);
         }
 
         try
@@ -99,6 +110,9 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Control connection ended: {Reason}")]
     private partial void LogConnectionFailed(string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Control command {Command} refused to uid {UserId} (pid {ProcessId}); {Refused} refused since start")]
+    private partial void LogRefused(string command, uint userId, int processId, long refused);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Control command {Command} failed")]
     private partial void LogHandlerFailed(Exception exception, string command);

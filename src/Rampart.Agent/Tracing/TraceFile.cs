@@ -1,4 +1,5 @@
 using System.Text;
+using Rampart.Store;
 
 namespace Rampart.Agent.Tracing;
 
@@ -25,6 +26,14 @@ public sealed class TraceFile : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maximumBytes, 1024);
         Path = path;
         MaximumBytes = maximumBytes;
+        foreach (var file in new[] { path, path + ".last", path + ".bak" })
+        {
+            if (FileStatus.Of(file) is { IsSymbolicLink: true })
+            {
+                throw new IOException($"refusing trace file {file}: it is a symbolic link (to {new FileInfo(file).LinkTarget}); remove it");
+            }
+        }
+
         if (File.Exists(path))
         {
             File.Move(path, path + ".last", overwrite: true);
@@ -95,28 +104,37 @@ public sealed class TraceFile : IDisposable
             return;
         }
 
-        foreach (var line in lines)
+        try
         {
-            var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            _stream ??= Open();
-            if (_stream.Length > 0 && _stream.Length + bytes.Length > MaximumBytes)
+            foreach (var line in lines)
             {
-                _stream.Dispose();
-                File.Move(Path, Path + ".bak", overwrite: true);
-                _stream = Open();
+                var bytes = Encoding.UTF8.GetBytes(line + "\n");
+                _stream ??= Open();
+                if (_stream.Length > 0 && _stream.Length + bytes.Length > MaximumBytes)
+                {
+                    _stream.Dispose();
+                    _stream = null;
+
+                    // rename(2) replaces a link at NAME.bak, it never writes through one.
+                    File.Move(Path, Path + ".bak", overwrite: true);
+                    _stream = Open();
+                }
+
+                _stream.Write(bytes);
             }
 
-            _stream.Write(bytes);
+            _stream?.Flush();
         }
-
-        _stream?.Flush();
+        catch (IOException)
+        {
+            // The file cannot be written (a link was planted, the disk is full): the trace turns off rather than
+            // failing the writer thread; switching it on again retries.
+            _stream?.Dispose();
+            _stream = null;
+            _enabled = false;
+        }
     }
 
-    private FileStream Open() => new(Path, new FileStreamOptions
-    {
-        Mode = FileMode.Append,
-        Access = FileAccess.Write,
-        Share = FileShare.Read,
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-    });
+    // O_NOFOLLOW: a link planted at the trace's path is refused, never written through.
+    private FileStream Open() => NoFollowFile.OpenAppend(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Rampart.Store;
 
 namespace Rampart.Agent.Tracing;
 
@@ -22,8 +23,9 @@ public sealed class TraceFileLoggerProvider : ILoggerProvider
     public TraceFileLoggerProvider(string home, long maximumBytes = DefaultMaximumBytes, TimeProvider? timeProvider = null)
     {
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _directory = Path.Combine(home, "trace");
+        _directory = Path.Combine(home, AgentOptions.TraceDirectoryName);
         Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        StateDirectory.CheckSubdirectory(home, _directory);
         var enabled = ReadSettings();
         _files = Enum.GetValues<TraceKind>().ToDictionary(
             kind => kind,

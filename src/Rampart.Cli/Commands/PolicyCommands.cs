@@ -18,7 +18,7 @@ internal static class PolicyCommands
         var command = new Command("list", "List the policies and which one is assigned") { json };
         command.SetAction(parse =>
         {
-            var snapshot = Cli.Load();
+            var snapshot = Cli.LoadForViewing();
             bool IsAssigned(IpsecPolicy p) => snapshot.AssignedPolicy?.Name == p.Name;
             if (parse.GetValue(json))
             {
@@ -53,7 +53,7 @@ internal static class PolicyCommands
         var command = new Command("show", "Show a policy with its rules, filter lists and filter actions (keys masked)") { name, json };
         command.SetAction(parse =>
         {
-            var snapshot = Cli.Load();
+            var snapshot = Cli.LoadForViewing();
             if (!snapshot.TryResolvePolicy(parse.GetValue(name)!, out var policy, out var error))
             {
                 return Cli.Fail(error);
