@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Rampart.Agent.Control;
 using Rampart.Agent.Policy;
+using Rampart.Core.Filtering;
 
 namespace Rampart.Agent;
 
@@ -9,6 +10,7 @@ public sealed class AgentStatus(
     AgentOptions options,
     ControlDispatcher dispatcher,
     PolicyState policyState,
+    HostExemptions exemptions,
     AgentLifecycle lifecycle,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider) : IHostedService
@@ -25,8 +27,9 @@ public sealed class AgentStatus(
                 _started,
                 options.Home,
                 typeof(AgentStatus).Assembly.GetName().Version?.ToString() ?? "0",
-                new PolicyStatus(applied.Policy?.Name, applied.Generation, applied.Compiled.Filters.Filters.Count, [.. applied.Host.Unicast.Select(a => a.ToString())]),
-                [.. dispatcher.Commands]));
+                PolicyStatus.Of(policyState),
+                [.. dispatcher.Commands],
+                [.. exemptions.For(applied.Host).Describe()]));
         });
         dispatcher.Register("agent.stop", _ =>
         {
@@ -44,4 +47,5 @@ public sealed class AgentStatus(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands);
+/// <summary>The answer to <c>agent.status</c>; <c>Exemptions</c> is what is never secured on this host, whatever the policy.</summary>
+public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands, IReadOnlyList<Exemption> Exemptions);
