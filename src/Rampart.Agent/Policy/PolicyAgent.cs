@@ -120,7 +120,7 @@ public sealed partial class PolicyAgent(
     /// <summary>Publishes why the policy is not (or no longer) applied; logged once per distinct reason, not every pass.</summary>
     private void Failed(string stage, Exception e)
     {
-        var reason = $"{stage}: {e.Message}";
+        var reason = $"{stage}: {e.Message.TrimEnd('.')}";
         state.ReportFailure(reason);
         if (reason != _lastFailure)
         {
