@@ -71,6 +71,9 @@ public sealed partial class FailClosedTests
     private static void AssertNoReply(BackgroundProcess ping, string during)
     {
         ping.Interrupt(TimeSpan.FromSeconds(10));
+
+        // The exit can overtake the last lines of output, which arrive asynchronously.
+        Wait.Until(() => ping.Output.Contains("packets transmitted", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "ping's statistics\n" + ping.Error);
         var (sent, received) = Statistics(ping.Output);
         Assert.True(sent > 100, $"A sent only {sent} pings during {during}: {ping.Output}{ping.Error}");
         Assert.True(received == 0, $"{received} of {sent} pings were answered through the block-all policy during {during}");

@@ -88,7 +88,9 @@ public sealed class ExemptTraffic
         }
 
         var broadcasts = _directedBroadcasts.Order().Select(b => AddressPrefix.ToAddress(b, isIPv6: false).ToString()).ToList();
-        list.Add(new("broadcast", "255.255.255.255" + (broadcasts.Count == 0 ? "" : " and " + string.Join(", ", broadcasts)) + " (each local subnet's broadcast)"));
+        list.Add(new("broadcast", broadcasts.Count == 0
+            ? "255.255.255.255 and each local IPv4 subnet's broadcast"
+            : "255.255.255.255 and the local subnets' broadcasts " + string.Join(", ", broadcasts)));
         list.Add(new("multicast", "224.0.0.0/4 and ff00::/8"));
         list.Add(new("RSVP", "IP protocol 46"));
         list.Add(new("IPv6 neighbour discovery", "ICMPv6 types 133-137, so the link itself works"));

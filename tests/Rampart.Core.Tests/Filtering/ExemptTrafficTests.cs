@@ -88,6 +88,7 @@ public sealed class ExemptTrafficTests
         Assert.Equal(["IKE", "Kerberos", "LDAP", "broadcast", "multicast", "RSVP", "IPv6 neighbour discovery", "loopback"], none.Select(e => e.Name));
         Assert.Equal("none: no KDC configured", none.Single(e => e.Name == "Kerberos").Traffic);
         Assert.Equal("none: no directory configured", none.Single(e => e.Name == "LDAP").Traffic);
+        Assert.EndsWith("192.0.2.255", BlockAll.Exemptions.Describe().Single(e => e.Name == "broadcast").Traffic, StringComparison.Ordinal);
 
         var joined = new ExemptTraffic(servers: [new ExemptServer(ExemptService.Kerberos, Kdc, 8888), ExemptServer.OnDefaultPort(ExemptService.Ldap, IPAddress.Parse("2001:db8::389"))]).Describe();
         Assert.Contains("198.51.100.88:8888", joined.Single(e => e.Name == "Kerberos").Traffic, StringComparison.Ordinal);
