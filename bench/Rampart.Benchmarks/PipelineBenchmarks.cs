@@ -76,7 +76,7 @@ public class PipelineBenchmarks : IDisposable
     [Benchmark]
     public FilterDecisionKind Classify()
     {
-        return FlowKey.TryParse(_plain, out var flow) ? _policy.Filters.Classify(flow).Kind : FilterDecisionKind.NoMatch;
+        return FlowKey.TryParse(_plain, out var flow) ? _policy.Filters.Classify(flow, TrafficDirection.Outbound).Kind : FilterDecisionKind.NoMatch;
     }
 
     /// <summary>The same protect without the engine, measured in the same run as the baseline.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Rampart.Agent.Control;
 using Rampart.Agent.Policy;
+using Rampart.Core.Filtering;
 
 namespace Rampart.Agent;
 
@@ -10,6 +11,7 @@ public sealed class AgentStatus(
     ControlDispatcher dispatcher,
     ControlAccess access,
     PolicyState policyState,
+    HostExemptions exemptions,
     AgentLifecycle lifecycle,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider) : IHostedService
@@ -26,8 +28,9 @@ public sealed class AgentStatus(
                 _started,
                 options.Home,
                 typeof(AgentStatus).Assembly.GetName().Version?.ToString() ?? "0",
-                new PolicyStatus(applied.Policy?.Name, applied.Generation, applied.Compiled.Filters.Filters.Count, [.. applied.Host.Unicast.Select(a => a.ToString())]),
+                PolicyStatus.Of(policyState),
                 [.. dispatcher.Commands],
+                [.. exemptions.For(applied.Host).Describe()],
                 access.Refused));
         });
         dispatcher.Register("agent.stop", _ =>
@@ -46,4 +49,8 @@ public sealed class AgentStatus(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands, long RefusedControlRequests);
+/// <summary>
+/// The answer to <c>agent.status</c>; <c>Exemptions</c> is what is never secured on this host, whatever the policy;
+/// <c>RefusedControlRequests</c> counts control requests refused to callers without the right (SO_PEERCRED).
+/// </summary>
+public sealed record AgentStatusResult(int ProcessId, DateTimeOffset Started, string Home, string Version, PolicyStatus Policy, IReadOnlyList<string> Commands, IReadOnlyList<Exemption> Exemptions, long RefusedControlRequests);

@@ -16,12 +16,14 @@ namespace Rampart.Agent.DataPath;
 /// feeding the <see cref="DataPathEngine"/>, the netfilter chains that send packets to them while a policy is
 /// assigned or a manual SA exists, and a once-a-second tick for SA lifetimes; held packets leave as soon as IKE
 /// installed their SA (<see cref="SendReleased"/>) and at the latest with the tick.
-/// The chains stay installed when the agent stops or dies, so secured traffic fails closed; they are removed
-/// only when no policy is assigned and no manual SA is left.
+/// The chains stay installed when the agent stops or dies, so secured traffic fails closed; at start they are
+/// installed (the engine drops what is not exempt until the policy is applied) and they are removed only once the
+/// agent knows that no policy is assigned and no manual SA is left.
 /// </summary>
 public sealed partial class DataPathService(
     DataPathEngine engine,
     PolicyState policyState,
+    HostExemptions exemptions,
     DataPathOptions options,
     TimeProvider timeProvider,
     ILogger<DataPathService> logger) : BackgroundService
@@ -30,7 +32,9 @@ public sealed partial class DataPathService(
     private readonly Channel<bool> _releaseSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _rulesGate = new();
     private NetfilterRules? _rules;
-    private bool _rulesInstalled;
+
+    // Null until the first update: chains a crashed agent left behind must be removed, missing ones installed.
+    private bool? _rulesInstalled;
     private int _manualSas;
 
     /// <summary>Soft, hard and idle expiries for IKE to act on (rekey, delete and tell the peer).</summary>
@@ -46,7 +50,7 @@ public sealed partial class DataPathService(
     public void ManualSaCountChanged(int count)
     {
         Volatile.Write(ref _manualSas, count);
-        UpdateRules(policyState.Current);
+        UpdateRules();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -57,6 +61,7 @@ public sealed partial class DataPathService(
             InboundQueue = options.InboundQueue,
             QueueAllInbound = true,
             LinkMtu = options.LinkMtu,
+            ExemptServers = exemptions.Servers,
         };
         _rules = new NetfilterRules(ruleSet);
         using var outboundSocket = new NfQueueSocket(options.OutboundQueue);
@@ -67,8 +72,8 @@ public sealed partial class DataPathService(
         inbound.Start();
         LogQueues(options.OutboundQueue, options.InboundQueue);
 
-        policyState.Changed += UpdateRules;
-        UpdateRules(policyState.Current);
+        policyState.Changed += OnPolicyChanged;
+        UpdateRules();
         using var rawIPv4 = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Raw);
         using var rawIPv6 = Socket.OSSupportsIPv6 ? new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.Raw) : null;
         using var releaseStopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -96,7 +101,7 @@ public sealed partial class DataPathService(
         }
         finally
         {
-            policyState.Changed -= UpdateRules;
+            policyState.Changed -= OnPolicyChanged;
             await releaseStopping.CancelAsync().ConfigureAwait(false);
             await releasing.ConfigureAwait(false);
         }
@@ -117,7 +122,10 @@ public sealed partial class DataPathService(
         }
     }
 
-    private void UpdateRules(AppliedPolicy applied)
+    private void OnPolicyChanged(AppliedPolicy applied) => UpdateRules();
+
+    /// <summary>The chains are wanted unless the agent knows that traffic may flow unfiltered (no policy, no manual SA).</summary>
+    private void UpdateRules()
     {
         lock (_rulesGate)
         {
@@ -126,14 +134,14 @@ public sealed partial class DataPathService(
                 return;
             }
 
-            var wanted = applied.Compiled.IsAssigned || Volatile.Read(ref _manualSas) > 0;
-            if (wanted && !_rulesInstalled)
+            var wanted = !policyState.Enforcement.TrafficFlowsUnfiltered || Volatile.Read(ref _manualSas) > 0;
+            if (wanted && _rulesInstalled != true)
             {
                 _rules.Install();
                 _rulesInstalled = true;
                 LogRules("installed");
             }
-            else if (!wanted && _rulesInstalled)
+            else if (!wanted && _rulesInstalled != false)
             {
                 _rules.Remove();
                 _rulesInstalled = false;

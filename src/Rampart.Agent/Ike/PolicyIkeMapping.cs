@@ -155,7 +155,7 @@ public static class PolicyIkeMapping
         }
 
         var flow = new FlowKey(local, remote, isIPv6, selector.Local.Protocol, selector.Local.Port, selector.Remote.Port);
-        var decision = applied.Compiled.Filters.Classify(flow);
+        var decision = applied.Compiled.Filters.Classify(flow, TrafficDirection.Outbound);
         return decision.Filter is { Verdict: FilterVerdict.Negotiate } filter && filter.RuleIndex < (applied.Policy?.Rules.Count ?? 0) ? filter : null;
     }
 

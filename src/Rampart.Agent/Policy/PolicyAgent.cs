@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rampart.Agent.Control;
 using Rampart.Core.Filtering;
+using Rampart.Core.Policy;
 using Rampart.DataPath.Pipeline;
 using Rampart.Store;
 
@@ -12,12 +13,15 @@ namespace Rampart.Agent.Policy;
 /// The policy agent: follows the store and enforces the assigned policy. It re-reads the store whenever its
 /// generation changes (the CLI also pokes it through <c>policy.reload</c>, which answers once the change is in force,
 /// so a command such as <c>policy assign</c> returns with the policy enforced), compiles the policy, swaps it into
-/// the data path and publishes it to IKE. Nothing restarts.
+/// the data path and publishes it to IKE. Nothing restarts. When the store cannot be opened or read, or the policy
+/// cannot be applied, the last policy applied stays in force (the data path drops what is not exempt if there was
+/// none), the reason is published for <c>rampart agent status</c>, and the next pass tries again.
 /// </summary>
 public sealed partial class PolicyAgent(
     AgentOptions options,
     DataPathEngine engine,
     PolicyState state,
+    HostExemptions exemptions,
     ControlDispatcher dispatcher,
     AgentLifecycle lifecycle,
     TimeProvider timeProvider,
@@ -28,6 +32,7 @@ public sealed partial class PolicyAgent(
     private readonly SemaphoreSlim _reload = new(0);
 
     private bool _saidNoPolicy;
+    private string? _lastFailure;
 
     // Completed when the next pass over the store ends: a pass that starts after a reload request sees its change.
     private TaskCompletionSource _nextPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,48 +64,76 @@ public sealed partial class PolicyAgent(
             _reload.Release();
         });
 
-        using var store = SqlitePolicyStore.Open(options.Home);
-        while (!stoppingToken.IsCancellationRequested)
+        SqlitePolicyStore? store = null;
+        try
         {
-            var pass = Interlocked.Exchange(ref _nextPass, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var generation = store.ReadGeneration();
-                if (generation != Interlocked.Read(ref applied))
+                var pass = Interlocked.Exchange(ref _nextPass, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                var applying = false;
+                try
                 {
-                    Apply(store, generation);
-                    Interlocked.Exchange(ref applied, generation);
+                    store ??= SqlitePolicyStore.Open(options.Home);
+                    var generation = store.ReadGeneration();
+                    if (generation != Interlocked.Read(ref applied))
+                    {
+                        var snapshot = store.Load();
+                        applying = true;
+                        Apply(snapshot, generation);
+                        Interlocked.Exchange(ref applied, generation);
+                    }
+
+                    _lastFailure = null;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A locked or unreadable store must not stop enforcement of the policy already applied; a store
+                    // replaced or repaired meanwhile is opened afresh on the next pass.
+                    store?.Dispose();
+                    store = null;
+                    Interlocked.Exchange(ref applied, -1); // once readable again, applied afresh: that ends the failed state
+                    Failed(applying ? "cannot apply the policy" : "cannot read the policy store " + Path.Combine(options.Home, StoreLocation.DatabaseFileName), e);
+                }
+                finally
+                {
+                    pass.TrySetResult();
+                }
+
+                // Wake on the poll interval, or at once when the CLI says the store changed.
+                using var tick = new CancellationTokenSource(PollInterval, timeProvider);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(tick.Token, stoppingToken);
+                try
+                {
+                    await _reload.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A locked or unreadable store must not stop enforcement of the policy already applied.
-                LogApplyFailed(e);
-            }
-            finally
-            {
-                pass.TrySetResult();
-            }
+        }
+        finally
+        {
+            store?.Dispose();
+        }
+    }
 
-            // Wake on the poll interval, or at once when the CLI says the store changed.
-            using var tick = new CancellationTokenSource(PollInterval, timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(tick.Token, stoppingToken);
-            try
-            {
-                await _reload.WaitAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-            }
+    /// <summary>Publishes why the policy is not (or no longer) applied; logged once per distinct reason, not every pass.</summary>
+    private void Failed(string stage, Exception e)
+    {
+        var reason = $"{stage}: {e.Message.TrimEnd('.')}";
+        state.ReportFailure(reason);
+        if (reason != _lastFailure)
+        {
+            _lastFailure = reason;
+            LogApplyFailed(reason, e);
         }
     }
 
     /// <summary>Compiles and applies the store's current assignment; also used after an agent restart.</summary>
-    private void Apply(SqlitePolicyStore store, long generation)
+    private void Apply(PolicySnapshot snapshot, long generation)
     {
-        var snapshot = store.Load();
         var host = HostAddresses.Discover();
-        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, host.DirectedBroadcasts, Resolve, out var warnings);
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, exemptions.For(host), Resolve, out var warnings);
         foreach (var warning in warnings)
         {
             LogCompileWarning(warning);
@@ -121,11 +154,7 @@ public sealed partial class PolicyAgent(
         }
     }
 
-    private PolicyStatus Status()
-    {
-        var current = state.Current;
-        return new PolicyStatus(current.Policy?.Name, current.Generation, current.Compiled.Filters.Filters.Count, [.. current.Host.Unicast.Select(a => a.ToString())]);
-    }
+    private PolicyStatus Status() => PolicyStatus.Of(state);
 
     private static IReadOnlyList<IPAddress> Resolve(string name)
     {
@@ -154,8 +183,23 @@ public sealed partial class PolicyAgent(
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Policy compile: {Warning}")]
     private partial void LogCompileWarning(string warning);
 
-    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Applying the policy failed; the previous policy stays in force")]
-    private partial void LogApplyFailed(Exception exception);
+    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Policy not applied ({Reason}); the previous policy stays in force, or with none, traffic that is not exempt is dropped")]
+    private partial void LogApplyFailed(string reason, Exception exception);
 }
 
-public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses);
+/// <summary>
+/// The policy in force (after a failure: the last one applied, which stays in force), and in <c>State</c> whether a
+/// policy decision is in force at all, <c>Reason</c> saying why not.
+/// </summary>
+public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses, PolicyEnforcementState State, string? Reason)
+{
+    public static PolicyStatus Of(PolicyState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var current = state.Current;
+        var enforcement = state.Enforcement;
+        return new PolicyStatus(
+            current.Policy?.Name, current.Generation, current.Compiled.Filters.Filters.Count, [.. current.Host.Unicast.Select(a => a.ToString())],
+            enforcement.State, enforcement.Reason);
+    }
+}

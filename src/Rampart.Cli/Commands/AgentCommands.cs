@@ -33,7 +33,7 @@ internal static class AgentCommands
     private static Command Status()
     {
         var json = Cli.JsonOption();
-        var command = new Command("status", "Show whether the agent runs, since when, and the policy it enforces") { json };
+        var command = new Command("status", "Show whether the agent runs, since when, the policy it enforces (or why none is) and what is never secured") { json };
         command.SetAction(parse => AgentClient.Run("agent.status", null, parse.GetValue(json), result =>
         {
             Console.WriteLine($"rampartd running, pid {result.GetProperty("processId").GetInt32()}, since {result.GetProperty("started").GetDateTimeOffset():u}");
@@ -41,7 +41,24 @@ internal static class AgentCommands
             if (result.TryGetProperty("policy", out var policy) && policy.ValueKind == JsonValueKind.Object)
             {
                 var name = policy.TryGetProperty("assignedPolicy", out var assigned) ? assigned.GetString() : null;
-                Console.WriteLine(name is null ? "no policy assigned" : $"enforcing policy '{name}' ({policy.GetProperty("filters").GetInt32()} filters)");
+                var state = policy.TryGetProperty("state", out var stateValue) ? stateValue.GetString() : null;
+                if (state is "starting" or "failed")
+                {
+                    Console.WriteLine($"policy NOT applied: {policy.GetProperty("reason").GetString()}");
+                }
+                else
+                {
+                    Console.WriteLine(name is null ? "no policy assigned" : $"enforcing policy '{name}' ({policy.GetProperty("filters").GetInt32()} filters)");
+                }
+            }
+
+            if (result.TryGetProperty("exemptions", out var exemptions) && exemptions.ValueKind == JsonValueKind.Array)
+            {
+                Console.WriteLine("never secured, whatever the policy:");
+                foreach (var exemption in exemptions.EnumerateArray())
+                {
+                    Console.WriteLine($"  {exemption.GetProperty("name").GetString()}: {exemption.GetProperty("traffic").GetString()}");
+                }
             }
         }));
         return command;

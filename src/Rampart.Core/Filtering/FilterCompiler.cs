@@ -13,13 +13,13 @@ public static class FilterCompiler
 {
     /// <param name="snapshot">The host's configuration; its assigned policy is compiled (none: <see cref="CompiledPolicy.None"/>).</param>
     /// <param name="localAddresses">What "me" means on this host.</param>
-    /// <param name="directedBroadcasts">The broadcast addresses of the host's IPv4 subnets (never secured).</param>
+    /// <param name="exemptions">What this host never secures (its subnets' broadcasts, its KDC and directory, ...).</param>
     /// <param name="resolve">Resolves a DNS name; an empty result makes the filter match nothing and is reported.</param>
     /// <param name="warnings">What could not be resolved, for the agent trace.</param>
     public static CompiledPolicy Compile(
         PolicySnapshot snapshot,
         IReadOnlyList<IPAddress> localAddresses,
-        IReadOnlySet<UInt128>? directedBroadcasts,
+        ExemptTraffic? exemptions,
         Func<string, IReadOnlyList<IPAddress>> resolve,
         out IReadOnlyList<string> warnings)
     {
@@ -75,7 +75,7 @@ public static class FilterCompiler
             }
         }
 
-        return new CompiledPolicy(policy.Name, new FilterTable(filters, directedBroadcasts), rules, policy.DefaultResponseRule);
+        return new CompiledPolicy(policy.Name, new FilterTable(filters, exemptions), rules, policy.DefaultResponseRule);
     }
 
     private static List<AddressPrefix> Expand(AddressSpec spec, IReadOnlyList<IPAddress> localAddresses, Func<string, IReadOnlyList<IPAddress>> resolve, List<string> problems)

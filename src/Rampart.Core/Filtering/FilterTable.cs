@@ -17,13 +17,11 @@ namespace Rampart.Core.Filtering;
 public sealed class FilterTable
 {
     private readonly Group[] _groups;
-    private readonly IReadOnlySet<UInt128>? _directedBroadcasts;
-
-    public FilterTable(IEnumerable<PacketFilter> filters, IReadOnlySet<UInt128>? directedBroadcasts = null)
+    public FilterTable(IEnumerable<PacketFilter> filters, ExemptTraffic? exemptions = null)
     {
         ArgumentNullException.ThrowIfNull(filters);
         Filters = [.. filters];
-        _directedBroadcasts = directedBroadcasts;
+        Exemptions = exemptions ?? ExemptTraffic.Default;
         _groups = [.. Filters
             .Select((filter, index) => (filter, index))
             .GroupBy(f => Shape.Of(f.filter))
@@ -35,13 +33,16 @@ public sealed class FilterTable
 
     public IReadOnlyList<PacketFilter> Filters { get; }
 
+    /// <summary>What is never secured on this host, checked before any filter.</summary>
+    public ExemptTraffic Exemptions { get; }
+
     /// <summary>The number of distinct filter shapes, i.e. hash lookups per packet in the worst case.</summary>
     public int ShapeCount => _groups.Length;
 
-    /// <summary>Classifies a packet's flow: exempt traffic first, then the most specific filter.</summary>
-    public FilterDecision Classify(in FlowKey flow)
+    /// <summary>Classifies a packet crossing this host in <paramref name="direction"/>: exempt traffic first, then the most specific filter.</summary>
+    public FilterDecision Classify(in FlowKey flow, TrafficDirection direction)
     {
-        if (ExemptTraffic.IsExempt(flow, _directedBroadcasts))
+        if (Exemptions.IsExempt(flow, direction))
         {
             return FilterDecision.Exempt;
         }

@@ -1,3 +1,5 @@
+using Rampart.Core.Filtering;
+
 namespace Rampart.DataPath.Linux;
 
 /// <summary>What <see cref="NetfilterRules"/> installs: queues, the selector of secured peers, marks and MSS.</summary>
@@ -25,6 +27,9 @@ public sealed record NetfilterRuleSet
     /// communication, soft associations, Permit filters) instead of the guard chain dropping clear traffic.
     /// </summary>
     public bool QueueAllInbound { get; init; }
+
+    /// <summary>The KDCs and directories this host talks to in clear as a client (<see cref="ExemptTraffic.Servers"/>).</summary>
+    public IReadOnlyList<ExemptServer> ExemptServers { get; init; } = [];
 
     /// <summary>The bit the inbound handler sets on decapsulated packets; clear packets without it are dropped.</summary>
     public uint DecapsulatedMark { get; init; } = 0x0010_0000;

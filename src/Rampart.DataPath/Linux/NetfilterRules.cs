@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Rampart.Core.Filtering;
 
 namespace Rampart.DataPath.Linux;
 
@@ -86,7 +87,7 @@ public sealed class NetfilterRules
         if (_rules.QueueAllInbound)
         {
             AppendRule(script, InChain, "-i lo -j RETURN");
-            AppendExemptions(script, InChain, ipv6);
+            AppendExemptions(script, InChain, ipv6, TrafficDirection.Inbound);
             foreach (string selector in sourceSelectors)
             {
                 AppendRule(script, InChain, $"{selector} -j NFQUEUE --queue-num {_rules.InboundQueue}");
@@ -96,7 +97,7 @@ public sealed class NetfilterRules
         AppendJump(script, currentRules, "raw", "PREROUTING", InChain);
         script.Append("COMMIT\n*mangle\n").Append(Declare(OutChain)).Append(Declare(MssChain));
         AppendRule(script, OutChain, "-o lo -j RETURN");
-        AppendExemptions(script, OutChain, ipv6);
+        AppendExemptions(script, OutChain, ipv6, TrafficDirection.Outbound);
         foreach (string selector in destinationSelectors)
         {
             AppendRule(script, OutChain, $"{selector} -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {mss}");
@@ -109,7 +110,7 @@ public sealed class NetfilterRules
         script.Append("COMMIT\n*filter\n").Append(Declare(GuardChain));
         AppendRule(script, GuardChain, "-i lo -j RETURN");
         AppendRule(script, GuardChain, $"-m mark --mark {mark} -j RETURN");
-        AppendExemptions(script, GuardChain, ipv6);
+        AppendExemptions(script, GuardChain, ipv6, TrafficDirection.Inbound, afterConntrack: true);
         foreach (string selector in _rules.QueueAllInbound ? [] : sourceSelectors)
         {
             AppendRule(script, GuardChain, $"{selector} -j DROP");
@@ -166,8 +167,12 @@ public sealed class NetfilterRules
         }
     }
 
-    /// <summary>MISSION.md's exemptions: never secured, so never queued and never guarded.</summary>
-    private void AppendExemptions(StringBuilder script, string chain, bool ipv6)
+    /// <summary>
+    /// <see cref="ExemptTraffic"/>'s list: never secured, so never queued and never guarded. By endpoint and direction:
+    /// IKE only to and from this host's own ports 500 and 4500; a configured server's traffic only to its port and,
+    /// after conntrack (<paramref name="afterConntrack"/>), only the replies to what this host sent.
+    /// </summary>
+    private void AppendExemptions(StringBuilder script, string chain, bool ipv6, TrafficDirection direction, bool afterConntrack = false)
     {
         AppendRule(script, chain, "-m addrtype --dst-type MULTICAST -j RETURN");
         if (ipv6)
@@ -184,7 +189,33 @@ public sealed class NetfilterRules
         }
 
         AppendRule(script, chain, "-p 46 -j RETURN");
-        AppendRule(script, chain, "-p udp -m multiport --ports 88,389,500,4500 -j RETURN");
+        string ikePorts = string.Create(CultureInfo.InvariantCulture, $"{ExemptTraffic.Ike},{ExemptTraffic.IkeNatTraversal}");
+        AppendRule(script, chain, direction == TrafficDirection.Outbound
+            ? $"-p udp -m multiport --sports {ikePorts} -j RETURN"
+            : $"-p udp -m multiport --dports {ikePorts} -j RETURN");
+        foreach (var server in _rules.ExemptServers.Where(s => s.IsIPv6 == ipv6))
+        {
+            foreach (string protocol in new[] { "udp", "tcp" })
+            {
+                string port = server.Port.ToString(CultureInfo.InvariantCulture);
+                if (direction == TrafficDirection.Outbound)
+                {
+                    AppendRule(script, chain, $"-d {server.AddressText} -p {protocol} --dport {port} -j RETURN");
+                }
+                else if (afterConntrack)
+                {
+                    // Raw PREROUTING cannot tell a reply from a forged packet; here conntrack can.
+                    string from = $"-s {server.AddressText} -p {protocol} --sport {port}";
+                    AppendRule(script, chain, $"{from} -m conntrack --ctstate ESTABLISHED -j RETURN");
+                    AppendRule(script, chain, $"{from} -j DROP");
+                }
+                else
+                {
+                    AppendRule(script, chain, $"-s {server.AddressText} -p {protocol} --sport {port} -j RETURN");
+                }
+            }
+        }
+
         foreach (byte protocol in _rules.SecuredProtocols)
         {
             AppendRule(script, chain, $"-p {protocol} -j RETURN");

@@ -21,6 +21,8 @@ namespace Rampart.DataPath.Pipeline;
 /// the packet path only touches for bindings without an SA.
 /// Unparsable packets are accepted while nothing is secured and dropped (fail closed) once the policy has a Negotiate
 /// filter or a selector SA is installed: the local stack rarely emits junk, and passing it could leak clear traffic.
+/// Until the first <see cref="Apply"/> no policy decision is in force: every packet that is not exempt is dropped,
+/// so a (re)starting agent never lets through what the policy it has not read yet would stop.
 /// </remarks>
 public sealed class DataPathEngine
 {
@@ -77,8 +79,11 @@ public sealed class DataPathEngine
     /// <summary>The policy in force (<see cref="CompiledPolicy.None"/> until one is applied).</summary>
     public CompiledPolicy Policy => Volatile.Read(ref _state).Policy;
 
+    /// <summary>False until the first <see cref="Apply"/> (even of <see cref="CompiledPolicy.None"/>): meanwhile non-exempt traffic is dropped.</summary>
+    public bool PolicyInForce => Volatile.Read(ref _state).InForce;
+
     /// <summary>
-    /// Swaps the policy in. Negotiation state (pending, soft, blocked, held packets) belongs to the old policy's rules
+    /// Swaps the policy in (the first call ends the start-up state that drops non-exempt traffic). Negotiation state (pending, soft, blocked, held packets) belongs to the old policy's rules
     /// and is dropped; installed SAs stay until the agent removes them (it knows which IKE must delete).
     /// </summary>
     public void Apply(CompiledPolicy policy)
@@ -87,7 +92,7 @@ public sealed class DataPathEngine
         lock (_writeLock)
         {
             var state = _state;
-            Publish(state with { Policy = policy, Rules = RuleInfo.Index(policy) });
+            Publish(state with { Policy = policy, Rules = RuleInfo.Index(policy), InForce = true });
             ClearNegotiations(_ => true);
         }
     }
@@ -102,10 +107,15 @@ public sealed class DataPathEngine
             return Unparsable(state);
         }
 
-        var decision = state.Policy.Filters.Classify(flow);
+        var decision = state.Policy.Filters.Classify(flow, TrafficDirection.Outbound);
         if (decision.Kind == FilterDecisionKind.Exempt)
         {
             return PacketVerdict.Accept;
+        }
+
+        if (!state.InForce)
+        {
+            return Drop(DropReason.PolicyNotInForce);
         }
 
         if (decision.Kind == FilterDecisionKind.NoMatch)
@@ -161,10 +171,15 @@ public sealed class DataPathEngine
             return Unprotect(state, packet);
         }
 
-        var decision = state.Policy.Filters.Classify(flow);
+        var decision = state.Policy.Filters.Classify(flow, TrafficDirection.Inbound);
         if (decision.Kind == FilterDecisionKind.Exempt)
         {
             return PacketVerdict.Accept;
+        }
+
+        if (!state.InForce)
+        {
+            return Drop(DropReason.PolicyNotInForce);
         }
 
         if (decision.Kind == FilterDecisionKind.NoMatch)
@@ -545,7 +560,7 @@ public sealed class DataPathEngine
     /// <summary>True when the decrypted packet is traffic the SA it arrived through may carry.</summary>
     private static bool Serves(EngineState state, InboundOwner owner, in FlowKey inner)
     {
-        var decision = state.Policy.Filters.Classify(inner);
+        var decision = state.Policy.Filters.Classify(inner, TrafficDirection.Inbound);
         var filter = decision.Filter;
         if (owner.Selector is not null)
         {
@@ -793,7 +808,7 @@ public sealed class DataPathEngine
 
     private void Publish(EngineState state) => Volatile.Write(ref _state, state with
     {
-        FailClosed = state.Selectors.Length > 0 || state.Policy.Filters.Filters.Any(f => f.Verdict == FilterVerdict.Negotiate),
+        FailClosed = !state.InForce || state.Selectors.Length > 0 || state.Policy.Filters.Filters.Any(f => f.Verdict == FilterVerdict.Negotiate),
     });
 
     /// <summary>Everything the packet path reads, replaced as a whole.</summary>
@@ -803,10 +818,13 @@ public sealed class DataPathEngine
         SelectorEntry[] Selectors,
         Dictionary<uint, InboundOwner> InboundOwners)
     {
-        public static EngineState Empty { get; } = new(CompiledPolicy.None, [], [], []);
+        public static EngineState Empty { get; } = new(CompiledPolicy.None, [], [], []) { FailClosed = true };
 
-        /// <summary>Junk is dropped once anything is secured; set by <see cref="Publish"/>.</summary>
+        /// <summary>Junk is dropped once anything is secured, and before any policy is in force; set by <see cref="Publish"/>.</summary>
         public bool FailClosed { get; init; }
+
+        /// <summary>A policy decision (possibly "none assigned") has been applied; until then non-exempt traffic is dropped.</summary>
+        public bool InForce { get; init; }
 
         public bool TryGetRule(int ruleIndex, out RuleInfo rule)
         {

@@ -65,6 +65,9 @@ public enum DropReason : byte
 
     /// <summary>An outbound packet a traffic selector reserves for an SA that is not installed (yet, or any more).</summary>
     SelectorWithoutSa,
+
+    /// <summary>No policy decision is in force yet (the agent is starting, or could not read its policy): fail closed.</summary>
+    PolicyNotInForce,
 }
 
 /// <summary>The engine's decision for one packet.</summary>

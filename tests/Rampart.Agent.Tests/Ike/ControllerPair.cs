@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
+using Rampart.Core.Filtering;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
@@ -102,6 +103,7 @@ internal sealed class ControllerPair : IDisposable
         public Host(ControllerPair pair, IPAddress address, IkeControllerOptions options)
         {
             DataPath = new DataPathEngine(new SecurityAssociationDatabase(pair.Time, IdleTimeout));
+            DataPath.Apply(CompiledPolicy.None);
             Controller = new IkeController(DataPath, Policy, pair.Time, options, Send, Audits.Add, NullLogger.Instance);
             Address = address;
         }

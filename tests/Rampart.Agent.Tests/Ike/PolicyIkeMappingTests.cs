@@ -137,7 +137,7 @@ public class PolicyIkeMappingTests
         var (source, isIPv6) = AddressPrefix.ToNumber(local);
         var (destination, _) = AddressPrefix.ToNumber(remote);
         var flow = new FlowKey(source, destination, isIPv6, 1, 0, 0);
-        var filter = applied.Compiled.Filters.Classify(flow).Filter!;
+        var filter = applied.Compiled.Filters.Classify(flow, TrafficDirection.Outbound).Filter!;
         var rule = applied.Compiled.Rules[filter.RuleIndex];
         var binding = rule.TunnelEndpoint is { } endpoint
             ? new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, AddressPrefix.ToNumber(endpoint).Value, false)

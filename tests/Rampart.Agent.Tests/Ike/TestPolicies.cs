@@ -40,7 +40,7 @@ internal static class TestPolicies
     public static AppliedPolicy Apply(PolicySnapshot snapshot, IPAddress me)
     {
         var host = new HostAddresses([me], new HashSet<UInt128>());
-        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, host.DirectedBroadcasts, _ => [], out _);
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, new ExemptTraffic(host.DirectedBroadcasts), _ => [], out _);
         return new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, 1);
     }
 }

@@ -32,6 +32,8 @@ internal sealed class MonitorHosts : IDisposable
         DatabaseB = new SecurityAssociationDatabase(Time);
         A = new DataPathEngine(DatabaseA);
         B = new DataPathEngine(DatabaseB);
+        A.Apply(CompiledPolicy.None);
+        B.Apply(CompiledPolicy.None);
         var filter = new Filter(AddressSpec.Me, new AddressSpec.Host(AddressB), Filter.Udp);
         var list = new FilterList("Partner Filter", "", EquatableList.Of(filter));
         var policy = IpsecPolicy.Create("Partner", defaultResponseRule: false);

@@ -39,9 +39,9 @@ public class FilterCompilerTests
         Assert.Equal("Partner", compiled.PolicyName);
         Assert.False(compiled.DefaultResponse);
         Assert.Equal(2, compiled.Filters.Filters.Count); // me(v4) -> partner and its mirror; me(v6) has no IPv4 partner
-        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("192.0.2.1", "192.0.2.2")).Filter!.Verdict);
-        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("192.0.2.2", "192.0.2.1")).Filter!.Verdict);
-        Assert.Equal(FilterDecisionKind.NoMatch, compiled.Filters.Classify(Flow("192.0.2.1", "192.0.2.3")).Kind);
+        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("192.0.2.1", "192.0.2.2"), TrafficDirection.Outbound).Filter!.Verdict);
+        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("192.0.2.2", "192.0.2.1"), TrafficDirection.Outbound).Filter!.Verdict);
+        Assert.Equal(FilterDecisionKind.NoMatch, compiled.Filters.Classify(Flow("192.0.2.1", "192.0.2.3"), TrafficDirection.Outbound).Kind);
         var rule = Assert.Single(compiled.Rules);
         Assert.False(rule.AcceptUnsecured);
         Assert.False(rule.AllowFallbackToClear);
@@ -54,8 +54,8 @@ public class FilterCompilerTests
         var snapshot = Partner(mirrored: false);
         var action = snapshot.FindFilterAction("Partner Filter Action")! with { Kind = FilterActionKind.Block };
         var compiled = FilterCompiler.Compile(snapshot.WithFilterAction(action), Me, null, _ => [], out _);
-        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "192.0.2.2")).Filter!.Verdict);
-        Assert.Equal(FilterDecisionKind.NoMatch, compiled.Filters.Classify(Flow("192.0.2.2", "192.0.2.1")).Kind);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "192.0.2.2"), TrafficDirection.Outbound).Filter!.Verdict);
+        Assert.Equal(FilterDecisionKind.NoMatch, compiled.Filters.Classify(Flow("192.0.2.2", "192.0.2.1"), TrafficDirection.Outbound).Kind);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class FilterCompilerTests
     {
         var resolved = FilterCompiler.Compile(Partner(destination: "partner.example"), Me, null, name => name == "partner.example" ? [IPAddress.Parse("198.51.100.9")] : [], out var none);
         Assert.Empty(none);
-        Assert.Equal(FilterVerdict.Negotiate, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter!.Verdict);
+        Assert.Equal(FilterVerdict.Negotiate, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.9"), TrafficDirection.Outbound).Filter!.Verdict);
 
         var unresolved = FilterCompiler.Compile(Partner(destination: "gone.example"), Me, null, _ => [], out var warnings);
         Assert.Contains("gone.example", Assert.Single(warnings), StringComparison.Ordinal);
@@ -76,9 +76,9 @@ public class FilterCompilerTests
         var snapshot = BuiltInPolicies.Snapshot with { AssignedPolicyName = BuiltInPolicies.SecureServer };
         var compiled = FilterCompiler.Compile(snapshot, Me, null, _ => [], out _);
         Assert.True(compiled.DefaultResponse);
-        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.7")).Filter!.Verdict);
-        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("2001:db8::1", "2001:db8::7", 58)).Filter!.Verdict);
+        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.7"), TrafficDirection.Outbound).Filter!.Verdict);
+        Assert.Equal(FilterVerdict.Negotiate, compiled.Filters.Classify(Flow("2001:db8::1", "2001:db8::7", 58), TrafficDirection.Outbound).Filter!.Verdict);
         var ike = new FlowKey(AddressPrefix.ToNumber(IPAddress.Parse("192.0.2.1")).Value, AddressPrefix.ToNumber(IPAddress.Parse("192.0.2.2")).Value, false, 17, 500, 500);
-        Assert.Equal(FilterDecisionKind.Exempt, compiled.Filters.Classify(ike).Kind);
+        Assert.Equal(FilterDecisionKind.Exempt, compiled.Filters.Classify(ike, TrafficDirection.Outbound).Kind);
     }
 }

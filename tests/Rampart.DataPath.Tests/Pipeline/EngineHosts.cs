@@ -28,6 +28,10 @@ internal sealed class EngineHosts : IDisposable
         DatabaseB = new SecurityAssociationDatabase(Time);
         A = new DataPathEngine(DatabaseA, options);
         B = new DataPathEngine(DatabaseB, options);
+
+        // As the agent does once it has read its store: until then an engine drops everything that is not exempt.
+        A.Apply(CompiledPolicy.None);
+        B.Apply(CompiledPolicy.None);
     }
 
     public FakeTimeProvider Time { get; } = new();

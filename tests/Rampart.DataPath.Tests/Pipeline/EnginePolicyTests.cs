@@ -72,6 +72,43 @@ public class EnginePolicyTests
         Assert.Equal(0, hosts.A.Statistics.AcquiresRaised);
     }
 
+    [Theory]
+    [InlineData(88)]
+    [InlineData(389)]
+    [InlineData(500)]
+    [InlineData(4500)]
+    public void UdpFromAPeersExemptPort_ToALocalService_IsBlocked_AndSoIsTheServicesAnswer(ushort peerPort)
+    {
+        using var hosts = new EngineHosts();
+        hosts.B.Apply(Policy(AddressB, AddressA, FilterVerdict.Block));
+
+        Assert.Equal(PacketVerdict.Drop(DropReason.Blocked), hosts.B.ProcessInbound(Buffer(Udp(AddressA, AddressB, peerPort, 7))));
+        Assert.Equal(PacketVerdict.Drop(DropReason.Blocked), hosts.B.ProcessOutbound(Buffer(Udp(AddressB, AddressA, 7, peerPort))));
+    }
+
+    [Fact]
+    public void BeforeAnyPolicyIsApplied_AllButExemptTrafficIsDropped_ThenNoPolicyLetsItFlow()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var engine = new DataPathEngine(new SecurityAssociationDatabase(time));
+
+        Assert.False(engine.PolicyInForce);
+        Assert.Equal(PacketVerdict.Drop(DropReason.PolicyNotInForce), engine.ProcessInbound(Buffer(Ping(AddressB, AddressA))));
+        Assert.Equal(PacketVerdict.Drop(DropReason.PolicyNotInForce), engine.ProcessOutbound(Buffer(Ping(AddressA, AddressB, reply: true))));
+        Assert.Equal(PacketVerdict.Drop(DropReason.PolicyNotInForce), engine.ProcessInbound(Buffer(Udp(AddressB, AddressA, 500, 7))));
+        Assert.Equal(PacketVerdict.Drop(DropReason.Unparsable), engine.ProcessInbound(Buffer([0x45, 0x00, 0x00])));
+        Assert.Equal(PacketVerdict.Accept, engine.ProcessInbound(Buffer(Udp(AddressB, AddressA, 500, 500))));
+        Assert.Equal(PacketVerdict.Accept, engine.ProcessOutbound(Buffer(Udp(AddressA, AddressB, 500, 500))));
+        Assert.Equal(3, engine.Statistics.Dropped(DropReason.PolicyNotInForce));
+
+        engine.Apply(CompiledPolicy.None);
+
+        Assert.True(engine.PolicyInForce);
+        Assert.Equal(PacketVerdict.Accept, engine.ProcessInbound(Buffer(Ping(AddressB, AddressA))));
+        engine.Reset();
+        Assert.True(engine.PolicyInForce);
+    }
+
     [Fact]
     public void DecryptedPacket_NotMatchingTheSasFilter_IsDroppedAsPolicyMismatch()
     {

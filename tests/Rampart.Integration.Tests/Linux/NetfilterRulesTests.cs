@@ -1,3 +1,4 @@
+using Rampart.Core.Filtering;
 using Rampart.DataPath.Linux;
 using Rampart.Integration.Tests.Harness;
 
@@ -24,7 +25,7 @@ public sealed class NetfilterRulesTests
         Assert.Contains("-A RAMPART-IN -s 192.0.2.2 -p 51 -j NFQUEUE --queue-num 6", lines);
         Assert.Contains("-A RAMPART-IN -s 192.0.2.2 -p udp --dport 4500 -j NFQUEUE --queue-num 6", lines);
         Assert.Contains("-I PREROUTING 1 -j RAMPART-IN", lines);
-        int exemptIke = Array.IndexOf(lines, "-A RAMPART-OUT -p udp -m multiport --ports 88,389,500,4500 -j RETURN");
+        int exemptIke = Array.IndexOf(lines, "-A RAMPART-OUT -p udp -m multiport --sports 500,4500 -j RETURN");
         int exemptRsvp = Array.IndexOf(lines, "-A RAMPART-OUT -p 46 -j RETURN");
         int exemptBroadcast = Array.IndexOf(lines, "-A RAMPART-OUT -m addrtype --dst-type BROADCAST -j RETURN");
         int queue = Array.IndexOf(lines, "-A RAMPART-OUT -d 192.0.2.2 -j NFQUEUE --queue-num 5");
@@ -35,6 +36,42 @@ public sealed class NetfilterRulesTests
         Assert.Equal("-A RAMPART-GUARD -m conntrack --ctstate INVALID -j RETURN", lines.Last(line => line.StartsWith("-A RAMPART-GUARD", StringComparison.Ordinal)));
         Assert.DoesNotContain("2001:db8", script, StringComparison.Ordinal);
         Assert.DoesNotContain("--queue-bypass", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BuildInstallScript_ExemptsIkeByLocalPortAndDirection_NeverByThePeersPort()
+    {
+        string script = new NetfilterRules(Rules with { QueueAllInbound = true }).BuildInstallScript(ipv6: false, currentRules: string.Empty);
+        var lines = script.Split('\n');
+
+        // Outbound only from this host's IKE sockets; inbound only to them. A peer's port 500, 88 or 389 opens nothing.
+        Assert.Contains("-A RAMPART-OUT -p udp -m multiport --sports 500,4500 -j RETURN", lines);
+        Assert.Contains("-A RAMPART-IN -p udp -m multiport --dports 500,4500 -j RETURN", lines);
+        Assert.Contains("-A RAMPART-GUARD -p udp -m multiport --dports 500,4500 -j RETURN", lines);
+        Assert.DoesNotContain("--ports", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("88", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("389", script, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, line => line.StartsWith("-A RAMPART-OUT", StringComparison.Ordinal) && line.Contains("--dports", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.StartsWith("-A RAMPART-IN", StringComparison.Ordinal) && line.Contains("--sports", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BuildInstallScript_ConfiguredKdc_IsExemptAsAClient_AndOnlyItsRepliesComeIn()
+    {
+        var rules = Rules with
+        {
+            QueueAllInbound = true,
+            ExemptServers = [ExemptServer.OnDefaultPort(ExemptService.Kerberos, System.Net.IPAddress.Parse("198.51.100.88"))],
+        };
+        var lines = new NetfilterRules(rules).BuildInstallScript(ipv6: false, currentRules: string.Empty).Split('\n');
+
+        Assert.Contains("-A RAMPART-OUT -d 198.51.100.88 -p udp --dport 88 -j RETURN", lines);
+        Assert.Contains("-A RAMPART-OUT -d 198.51.100.88 -p tcp --dport 88 -j RETURN", lines);
+        Assert.Contains("-A RAMPART-IN -s 198.51.100.88 -p udp --sport 88 -j RETURN", lines);
+        int reply = Array.IndexOf(lines, "-A RAMPART-GUARD -s 198.51.100.88 -p udp --sport 88 -m conntrack --ctstate ESTABLISHED -j RETURN");
+        int forged = Array.IndexOf(lines, "-A RAMPART-GUARD -s 198.51.100.88 -p udp --sport 88 -j DROP");
+        Assert.InRange(reply, 0, forged - 1);
+        Assert.DoesNotContain("198.51.100.88", new NetfilterRules(rules).BuildInstallScript(ipv6: true, currentRules: string.Empty), StringComparison.Ordinal);
     }
 
     [Fact]
