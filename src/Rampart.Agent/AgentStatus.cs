@@ -25,7 +25,7 @@ public sealed class AgentStatus(
                 _started,
                 options.Home,
                 typeof(AgentStatus).Assembly.GetName().Version?.ToString() ?? "0",
-                new PolicyStatus(applied.Policy?.Name, applied.Generation, applied.Compiled.Filters.Filters.Count, [.. applied.Host.Unicast.Select(a => a.ToString())]),
+                PolicyStatus.Of(applied),
                 [.. dispatcher.Commands]));
         });
         dispatcher.Register("agent.stop", _ =>

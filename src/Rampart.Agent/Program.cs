@@ -44,6 +44,7 @@ builder.Services.AddSingleton(sp => new AuditLog(options.Home, sp.GetRequiredSer
 builder.Services.AddSingleton(sp => new SecurityAssociationDatabase(sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new DataPathEngine(sp.GetRequiredService<SecurityAssociationDatabase>()));
 builder.Services.AddSingleton<PolicyState>();
+builder.Services.AddSingleton(new HostNameResolver());
 builder.Services.AddSingleton<AgentLifecycle>();
 builder.Services.AddSingleton(new DataPathOptions());
 builder.Services.AddSingleton<DataPathService>();

@@ -12,7 +12,9 @@ namespace Rampart.Agent.Policy;
 /// The policy agent: follows the store and enforces the assigned policy. It re-reads the store whenever its
 /// generation changes (the CLI also pokes it through <c>policy.reload</c>, which answers once the change is in force,
 /// so a command such as <c>policy assign</c> returns with the policy enforced), compiles the policy, swaps it into
-/// the data path and publishes it to IKE. Nothing restarts.
+/// the data path and publishes it to IKE. Nothing restarts. A DNS name of a filter that did not resolve is retried
+/// every 30 seconds; when the answer changes the policy is compiled and applied again (meanwhile the compiler keeps the
+/// traffic that may be meant for the name from passing in clear).
 /// </summary>
 public sealed partial class PolicyAgent(
     AgentOptions options,
@@ -21,13 +23,18 @@ public sealed partial class PolicyAgent(
     ControlDispatcher dispatcher,
     AgentLifecycle lifecycle,
     TimeProvider timeProvider,
+    HostNameResolver resolver,
     ILogger<PolicyAgent> logger) : BackgroundService
 {
+    /// <summary>How often DNS names that did not resolve are tried again.</summary>
+    public static readonly TimeSpan NameRetryInterval = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReloadAnswerLimit = TimeSpan.FromSeconds(4);
     private readonly SemaphoreSlim _reload = new(0);
 
     private bool _saidNoPolicy;
+    private DateTimeOffset? _nameRetryAt;
 
     // Completed when the next pass over the store ends: a pass that starts after a reload request sees its change.
     private TaskCompletionSource _nextPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,7 +54,7 @@ public sealed partial class PolicyAgent(
                 // A slow store: the change still applies on the next pass; the CLI must not hang on it.
             }
 
-            return null;
+            return Status();
         });
         dispatcher.Register("policy.status", _ => ValueTask.FromResult<object?>(Status()));
         var applied = -1L;
@@ -70,6 +77,10 @@ public sealed partial class PolicyAgent(
                 {
                     Apply(store, generation);
                     Interlocked.Exchange(ref applied, generation);
+                }
+                else if (_nameRetryAt is { } due && timeProvider.GetUtcNow() >= due)
+                {
+                    RetryNames(store, generation);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -100,12 +111,34 @@ public sealed partial class PolicyAgent(
     {
         var snapshot = store.Load();
         var host = HostAddresses.Discover();
-        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, host.DirectedBroadcasts, Resolve, out var warnings);
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, host.DirectedBroadcasts, resolver.Resolve, out var warnings);
+        Install(snapshot, host, compiled, generation, warnings);
+    }
+
+    /// <summary>Resolves the policy's names again; applies the policy again only when the answer changed.</summary>
+    private void RetryNames(SqlitePolicyStore store, long generation)
+    {
+        var snapshot = store.Load();
+        var host = HostAddresses.Discover();
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, host.DirectedBroadcasts, resolver.Resolve, out var warnings);
+        if (compiled.UnresolvedNames.SequenceEqual(state.Current.Compiled.UnresolvedNames))
+        {
+            _nameRetryAt = timeProvider.GetUtcNow() + NameRetryInterval;
+            return;
+        }
+
+        LogNamesRetried(compiled.UnresolvedNames.Count);
+        Install(snapshot, host, compiled, generation, warnings);
+    }
+
+    private void Install(Core.Policy.PolicySnapshot snapshot, HostAddresses host, CompiledPolicy compiled, long generation, IReadOnlyList<string> warnings)
+    {
         foreach (var warning in warnings)
         {
             LogCompileWarning(warning);
         }
 
+        _nameRetryAt = compiled.UnresolvedNames.Count > 0 ? timeProvider.GetUtcNow() + NameRetryInterval : null;
         engine.Apply(compiled);
         state.Publish(new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, generation));
         if (compiled.IsAssigned)
@@ -124,19 +157,7 @@ public sealed partial class PolicyAgent(
     private PolicyStatus Status()
     {
         var current = state.Current;
-        return new PolicyStatus(current.Policy?.Name, current.Generation, current.Compiled.Filters.Filters.Count, [.. current.Host.Unicast.Select(a => a.ToString())]);
-    }
-
-    private static IReadOnlyList<IPAddress> Resolve(string name)
-    {
-        try
-        {
-            return Dns.GetHostAddresses(name);
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return [];
-        }
+        return PolicyStatus.Of(current);
     }
 
     public override void Dispose()
@@ -156,6 +177,19 @@ public sealed partial class PolicyAgent(
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Applying the policy failed; the previous policy stays in force")]
     private partial void LogApplyFailed(Exception exception);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "DNS names retried: the answer changed ({Unresolved} still unresolved); policy applied again")]
+    private partial void LogNamesRetried(int unresolved);
 }
 
-public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses);
+/// <summary>The policy in force; <c>UnresolvedNames</c> says which DNS names of its filters did not resolve (retried every 30 s).</summary>
+public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses, IReadOnlyList<string> UnresolvedNames)
+{
+    public static PolicyStatus Of(AppliedPolicy applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        return new(
+            applied.Policy?.Name, applied.Generation, applied.Compiled.Filters.Filters.Count, [.. applied.Host.Unicast.Select(a => a.ToString())],
+            [.. applied.Compiled.UnresolvedNames.Select(n => n.ToString())]);
+    }
+}

@@ -42,6 +42,13 @@ internal static class AgentCommands
             {
                 var name = policy.TryGetProperty("assignedPolicy", out var assigned) ? assigned.GetString() : null;
                 Console.WriteLine(name is null ? "no policy assigned" : $"enforcing policy '{name}' ({policy.GetProperty("filters").GetInt32()} filters)");
+                if (policy.TryGetProperty("unresolvedNames", out var unresolved) && unresolved.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var warning in unresolved.EnumerateArray())
+                    {
+                        Console.WriteLine($"warning: {warning.GetString()} (retried every 30 s)");
+                    }
+                }
             }
         }));
         return command;
