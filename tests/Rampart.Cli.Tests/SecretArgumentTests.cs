@@ -193,8 +193,16 @@ public sealed class SecretArgumentTests : IDisposable
 
     private static object SaAdded(uint spi = 4096) => new
     {
-        Spi = spi, Direction = "outbound", Protocol = "ESP", Mode = "transport", Local = "192.0.2.1", Remote = "192.0.2.2",
-        Security = "ESP AES-GCM-128", Manual = true, Packets = 0, Bytes = 0,
+        Spi = spi,
+        Direction = "outbound",
+        Protocol = "ESP",
+        Mode = "transport",
+        Local = "192.0.2.1",
+        Remote = "192.0.2.2",
+        Security = "ESP AES-GCM-128",
+        Manual = true,
+        Packets = 0,
+        Bytes = 0,
     };
 
     private static void CreatePartnerParts(RampartProcess rampart)
