@@ -45,6 +45,7 @@ builder.Services.AddSingleton(sp => new SecurityAssociationDatabase(sp.GetRequir
 builder.Services.AddSingleton(sp => new DataPathEngine(sp.GetRequiredService<SecurityAssociationDatabase>()));
 builder.Services.AddSingleton<PolicyState>();
 builder.Services.AddSingleton(new HostExemptions());
+builder.Services.AddSingleton(new HostNameResolver());
 builder.Services.AddSingleton<AgentLifecycle>();
 builder.Services.AddSingleton(new DataPathOptions());
 builder.Services.AddSingleton<DataPathService>();

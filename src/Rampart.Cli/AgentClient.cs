@@ -76,7 +76,10 @@ internal static class AgentClient
         return CliRunner.Success;
     }
 
-    /// <summary>Tells a running agent that the store changed, so the change takes effect at once; silent if none runs.</summary>
+    /// <summary>
+    /// Tells a running agent that the store changed, so the change takes effect at once; silent if none runs. Warns on
+    /// stderr about each DNS name of the policy in force that did not resolve.
+    /// </summary>
     public static void NotifyPolicyChanged()
     {
         if (!File.Exists(SocketPath))
@@ -86,7 +89,15 @@ internal static class AgentClient
 
         try
         {
-            Send("policy.reload", timeout: TimeSpan.FromSeconds(5));
+            var response = Send("policy.reload", timeout: TimeSpan.FromSeconds(5));
+            if (response.Ok && response.Result is { ValueKind: JsonValueKind.Object } status
+                && status.TryGetProperty("unresolvedNames", out var names) && names.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var name in names.EnumerateArray())
+                {
+                    Console.Error.WriteLine($"rampart: warning: {name.GetString()}; retried every 30 s");
+                }
+            }
         }
         catch (Exception e) when (e is AgentUnavailableException or IOException or SocketException)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
 using Rampart.Ike.Wire;
 
@@ -96,9 +97,10 @@ public sealed record IkeIdentity(IdentificationType Type, byte[] Value)
 
 /// <summary>
 /// Everything IKEv1 needs to talk to one peer, mapped by the policy agent from the policy (key exchange settings,
-/// authentication method). The pre-shared key never appears in <see cref="ToString"/>.
+/// authentication method). The pre-shared key never appears in <see cref="ToString"/>; <see cref="Dispose"/> zeroes it.
+/// The engine keeps its own copy per ISAKMP SA (<see cref="Copy"/>), so the caller may dispose its instance at once.
 /// </summary>
-public sealed class IkeV1PeerConfig
+public sealed class IkeV1PeerConfig : IDisposable
 {
     private readonly byte[] _preSharedKey;
 
@@ -142,4 +144,17 @@ public sealed class IkeV1PeerConfig
     public bool ForceUdpEncapsulation { get; init; }
 
     public override string ToString() => $"IKEv1 peer {RemoteAddress} ({IkeProposals.Count} proposals, PSK redacted)";
+
+    /// <summary>The same configuration with its own copy of the key.</summary>
+    public IkeV1PeerConfig Copy() => new(RemoteAddress, _preSharedKey, IkeProposals)
+    {
+        LocalIdentity = LocalIdentity,
+        RemoteIdentity = RemoteIdentity,
+        QuickModesPerMainMode = QuickModesPerMainMode,
+        NatTraversal = NatTraversal,
+        ForceUdpEncapsulation = ForceUdpEncapsulation,
+    };
+
+    /// <summary>Zeroes the pre-shared key: the lookup that produced it is over.</summary>
+    public void Dispose() => CryptographicOperations.ZeroMemory(_preSharedKey);
 }

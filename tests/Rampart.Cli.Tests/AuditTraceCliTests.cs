@@ -113,6 +113,18 @@ public sealed class AuditTraceCliTests : IDisposable
         Assert.Equal(Established.Fields, record.Fields);
     }
 
+    [Fact]
+    public void Audit_Json_CarriesTheEventNumberBesideTheName()
+    {
+        using var agent = new FakeAgent(_rampart.Home, _ => new[] { Established, Failed });
+
+        using var json = JsonDocument.Parse(_rampart.Ok("audit", "--json"));
+
+        var records = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal([541, 547], records.Select(r => r.GetProperty("eventNumber").GetInt32()));
+        Assert.Equal(["security-association-established", "negotiation-failed"], records.Select(r => r.GetProperty("eventId").GetString()));
+    }
+
     [Theory]
     [InlineData("--event", "999", "unknown audit event 999")]
     [InlineData("--since", "yesterday", "invalid --since 'yesterday'")]

@@ -43,8 +43,11 @@ internal static class TestSas
             ReplayWindow = window,
             Lifetime = lifetime ?? SaLifetime.Default,
         };
+        // Each SA owns (and zeroes when it ends) its key bytes, so the two specs hold separate copies.
         var inbound = outbound with
         {
+            CipherKey = new KeyMaterial(cipherKey),
+            IntegrityKey = new KeyMaterial(integrityKey),
             Direction = SaDirection.Inbound,
             LocalAddress = outbound.RemoteAddress,
             RemoteAddress = outbound.LocalAddress,

@@ -90,6 +90,9 @@ public sealed partial class IkeController : IDisposable
     private readonly FailureAuditLimiter _failureAudits;
     private readonly ILogger _logger;
     private readonly List<IkeAction> _actions = [];
+
+    /// <summary>Peer configurations looked up for the engine (it keeps its own copies); their keys are zeroed after each call.</summary>
+    private readonly List<IkeV1PeerConfig> _peerLookups = [];
     private readonly Dictionary<OutboundSaKey, PendingNegotiation> _pending = [];
     private readonly Dictionary<IPAddress, DateTimeOffset> _lastHeard = [];
     private readonly Dictionary<uint, InstalledPair> _pairs = [];
@@ -120,7 +123,7 @@ public sealed partial class IkeController : IDisposable
         var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
         _engine = new IkeV1Engine(new IkeV1EngineOptions
         {
-            FindPeer = remote => PolicyIkeMapping.FindPeer(_applied, remote),
+            FindPeer = remote => TrackLookup(PolicyIkeMapping.FindPeer(_applied, remote)),
             FindQuickMode = (_, selector) => PolicyIkeMapping.FindQuickMode(_applied, selector),
             RetransmitInitial = engineOptions.RetransmitInitial,
             MaxRetransmits = engineOptions.MaxRetransmits,
@@ -428,8 +431,22 @@ public sealed partial class IkeController : IDisposable
         _audit(IkeAuditRecords.Soft(peer, pending.Negotiation.Selector, now - pending.Started));
     }
 
+    private IkeV1PeerConfig? TrackLookup(IkeV1PeerConfig? peer)
+    {
+        if (peer is not null)
+        {
+            _peerLookups.Add(peer);
+        }
+
+        return peer;
+    }
+
     private void Execute(DateTimeOffset now)
     {
+        // The engine call that looked these up has returned: the pre-shared key lookups are over.
+        _peerLookups.ForEach(peer => peer.Dispose());
+        _peerLookups.Clear();
+
         // Handlers may call the engine again (which appends to the same list), so take the batch first.
         while (_actions.Count > 0)
         {
@@ -523,8 +540,15 @@ public sealed partial class IkeController : IDisposable
             _pending.Remove(pending.Binding);
         }
 
+        // Keys of a spec that did not become an SA (a responder's inbound SA was there already, or the SPI was taken).
+        if (inboundReady)
+        {
+            inboundSpec.ZeroKeys();
+        }
+
         if (!installed)
         {
+            outboundSpec.ZeroKeys();
             LogInstallFailed(_logger, inbound.Spi);
             return;
         }
@@ -551,6 +575,10 @@ public sealed partial class IkeController : IDisposable
         if (installed)
         {
             _inboundOnly[inbound.Spi] = new InboundOnly(binding, now);
+        }
+        else
+        {
+            spec.ZeroKeys();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using Rampart.Agent.Policy;
 using Rampart.Core.Filtering;
@@ -173,10 +174,12 @@ public static class PolicyIkeMapping
 
         var keyExchange = policy.KeyExchange;
         var lifetime = TimeSpan.FromMinutes(keyExchange.MainModeLifetimeMinutes);
-        peer = new IkeV1PeerConfig(remote, Encoding.UTF8.GetBytes(psk.Secret), [.. keyExchange.Methods.Select(m => new IkeProposal(m.Cipher, m.Integrity, m.Group, lifetime))])
+        var key = Encoding.UTF8.GetBytes(psk.Secret);
+        peer = new IkeV1PeerConfig(remote, key, [.. keyExchange.Methods.Select(m => new IkeProposal(m.Cipher, m.Integrity, m.Group, lifetime))])
         {
             QuickModesPerMainMode = keyExchange.MasterKeyPfs ? 1 : keyExchange.QuickModesPerMainMode,
         };
+        CryptographicOperations.ZeroMemory(key);
         failure = "";
         return true;
     }

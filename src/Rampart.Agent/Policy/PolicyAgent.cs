@@ -15,7 +15,9 @@ namespace Rampart.Agent.Policy;
 /// so a command such as <c>policy assign</c> returns with the policy enforced), compiles the policy, swaps it into
 /// the data path and publishes it to IKE. Nothing restarts. When the store cannot be opened or read, or the policy
 /// cannot be applied, the last policy applied stays in force (the data path drops what is not exempt if there was
-/// none), the reason is published for <c>rampart agent status</c>, and the next pass tries again.
+/// none), the reason is published for <c>rampart agent status</c>, and the next pass tries again. A DNS name of a
+/// filter that did not resolve is retried every 30 seconds; when the answer changes the policy is compiled and applied
+/// again (meanwhile the compiler keeps the traffic that may be meant for the name from passing in clear).
 /// </summary>
 public sealed partial class PolicyAgent(
     AgentOptions options,
@@ -25,14 +27,19 @@ public sealed partial class PolicyAgent(
     ControlDispatcher dispatcher,
     AgentLifecycle lifecycle,
     TimeProvider timeProvider,
+    HostNameResolver resolver,
     ILogger<PolicyAgent> logger) : BackgroundService
 {
+    /// <summary>How often DNS names that did not resolve are tried again.</summary>
+    public static readonly TimeSpan NameRetryInterval = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReloadAnswerLimit = TimeSpan.FromSeconds(4);
     private readonly SemaphoreSlim _reload = new(0);
 
     private bool _saidNoPolicy;
     private string? _lastFailure;
+    private DateTimeOffset? _nameRetryAt;
 
     // Completed when the next pass over the store ends: a pass that starts after a reload request sees its change.
     private TaskCompletionSource _nextPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,7 +59,7 @@ public sealed partial class PolicyAgent(
                 // A slow store: the change still applies on the next pass; the CLI must not hang on it.
             }
 
-            return null;
+            return Status();
         });
         dispatcher.Register("policy.status", _ => ValueTask.FromResult<object?>(Status()));
         var applied = -1L;
@@ -81,6 +88,11 @@ public sealed partial class PolicyAgent(
                         applying = true;
                         Apply(snapshot, generation);
                         Interlocked.Exchange(ref applied, generation);
+                    }
+                    else if (_nameRetryAt is { } due && timeProvider.GetUtcNow() >= due)
+                    {
+                        applying = true;
+                        RetryNames(store.Load(), generation);
                     }
 
                     _lastFailure = null;
@@ -133,12 +145,33 @@ public sealed partial class PolicyAgent(
     private void Apply(PolicySnapshot snapshot, long generation)
     {
         var host = HostAddresses.Discover();
-        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, exemptions.For(host), Resolve, out var warnings);
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, exemptions.For(host), resolver.Resolve, out var warnings);
+        Install(snapshot, host, compiled, generation, warnings);
+    }
+
+    /// <summary>Resolves the policy's names again; applies the policy again only when the answer changed.</summary>
+    private void RetryNames(PolicySnapshot snapshot, long generation)
+    {
+        var host = HostAddresses.Discover();
+        var compiled = FilterCompiler.Compile(snapshot, host.Unicast, exemptions.For(host), resolver.Resolve, out var warnings);
+        if (compiled.UnresolvedNames.SequenceEqual(state.Current.Compiled.UnresolvedNames))
+        {
+            _nameRetryAt = timeProvider.GetUtcNow() + NameRetryInterval;
+            return;
+        }
+
+        LogNamesRetried(compiled.UnresolvedNames.Count);
+        Install(snapshot, host, compiled, generation, warnings);
+    }
+
+    private void Install(PolicySnapshot snapshot, HostAddresses host, CompiledPolicy compiled, long generation, IReadOnlyList<string> warnings)
+    {
         foreach (var warning in warnings)
         {
             LogCompileWarning(warning);
         }
 
+        _nameRetryAt = compiled.UnresolvedNames.Count > 0 ? timeProvider.GetUtcNow() + NameRetryInterval : null;
         engine.Apply(compiled);
         state.Publish(new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, generation));
         if (compiled.IsAssigned)
@@ -155,18 +188,6 @@ public sealed partial class PolicyAgent(
     }
 
     private PolicyStatus Status() => PolicyStatus.Of(state);
-
-    private static IReadOnlyList<IPAddress> Resolve(string name)
-    {
-        try
-        {
-            return Dns.GetHostAddresses(name);
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return [];
-        }
-    }
 
     public override void Dispose()
     {
@@ -185,13 +206,17 @@ public sealed partial class PolicyAgent(
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Policy not applied ({Reason}); the previous policy stays in force, or with none, traffic that is not exempt is dropped")]
     private partial void LogApplyFailed(string reason, Exception exception);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "DNS names retried: the answer changed ({Unresolved} still unresolved); policy applied again")]
+    private partial void LogNamesRetried(int unresolved);
 }
 
 /// <summary>
 /// The policy in force (after a failure: the last one applied, which stays in force), and in <c>State</c> whether a
-/// policy decision is in force at all, <c>Reason</c> saying why not.
+/// policy decision is in force at all, <c>Reason</c> saying why not; <c>UnresolvedNames</c>, which DNS names of its
+/// filters did not resolve (retried every 30 s).
 /// </summary>
-public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses, PolicyEnforcementState State, string? Reason)
+public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int Filters, IReadOnlyList<string> MyAddresses, PolicyEnforcementState State, string? Reason, IReadOnlyList<string> UnresolvedNames)
 {
     public static PolicyStatus Of(PolicyState state)
     {
@@ -200,6 +225,6 @@ public sealed record PolicyStatus(string? AssignedPolicy, long Generation, int F
         var enforcement = state.Enforcement;
         return new PolicyStatus(
             current.Policy?.Name, current.Generation, current.Compiled.Filters.Filters.Count, [.. current.Host.Unicast.Select(a => a.ToString())],
-            enforcement.State, enforcement.Reason);
+            enforcement.State, enforcement.Reason, [.. current.Compiled.UnresolvedNames.Select(n => n.ToString())]);
     }
 }

@@ -50,6 +50,14 @@ internal static class AgentCommands
                 {
                     Console.WriteLine(name is null ? "no policy assigned" : $"enforcing policy '{name}' ({policy.GetProperty("filters").GetInt32()} filters)");
                 }
+
+                if (policy.TryGetProperty("unresolvedNames", out var unresolved) && unresolved.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var warning in unresolved.EnumerateArray())
+                    {
+                        Console.WriteLine($"warning: {warning.GetString()} (retried every 30 s)");
+                    }
+                }
             }
 
             if (result.TryGetProperty("exemptions", out var exemptions) && exemptions.ValueKind == JsonValueKind.Array)

@@ -94,8 +94,8 @@ internal static class PolicyCommands
         var quickModes = new Option<int?>("--qm-per-mm") { Description = "Quick modes per main mode (0 = unlimited)", HelpName = "N" };
         var defaultResponseAuth = new Option<string[]>("--default-response-auth")
         {
-            Description = "The default response rule's authentication methods, in order (default: kerberos); replaces the list",
-            HelpName = "kerberos|psk:KEY|cert:CA-NAME",
+            Description = "The default response rule's authentication methods, in order (default: kerberos); replaces the list; psk:@FILE or psk:- reads the key from a file or stdin",
+            HelpName = "kerberos|psk:KEY|psk:@FILE|psk:-|cert:CA-NAME",
         };
         var command = new Command("set", "Change a policy's description, default response rule and key exchange settings")
         {
@@ -115,9 +115,15 @@ internal static class PolicyCommands
             }
 
             var parsedAuthentication = new List<AuthenticationMethod>();
-            foreach (var text in parse.GetValue(defaultResponseAuth) ?? [])
+            var secrets = new SecretArguments();
+            foreach (var given in parse.GetValue(defaultResponseAuth) ?? [])
             {
-                if (!AuthenticationMethod.TryParse(text, out var method, out var error))
+                if (!secrets.TryResolveAuthentication("--default-response-auth", given, out var text, out var error))
+                {
+                    return Cli.Fail(error);
+                }
+
+                if (!AuthenticationMethod.TryParse(text, out var method, out error))
                 {
                     return Cli.Usage(error);
                 }

@@ -18,7 +18,7 @@ internal static class RuleCommands
         var policy = new Argument<string>("policy") { Description = "Policy name" };
         var filterList = new Option<string>("--filterlist") { Description = "Filter list the rule applies to", Required = true, HelpName = "LIST" };
         var filterAction = new Option<string>("--action") { Description = "Filter action for matching traffic", Required = true, HelpName = "ACTION" };
-        var auth = new Option<string[]>("--auth") { Description = "Authentication method, in order of preference: kerberos, psk:KEY or cert:CA-NAME (default: kerberos)", HelpName = "kerberos|psk:KEY|cert:CA-NAME" };
+        var auth = new Option<string[]>("--auth") { Description = "Authentication method, in order of preference: kerberos, psk:KEY (psk:@FILE or psk:- reads the key from a file or stdin) or cert:CA-NAME (default: kerberos)", HelpName = "kerberos|psk:KEY|psk:@FILE|psk:-|cert:CA-NAME" };
         var tunnel = new Option<string>("--tunnel") { Description = "The peer's tunnel endpoint (omit for transport mode)", HelpName = "ADDR" };
         var connection = new Option<string>("--connection") { Description = "Connections the rule applies to", DefaultValueFactory = _ => "all" };
         connection.AcceptOnlyFromAmong("all", "lan", "remote-access");
@@ -26,9 +26,15 @@ internal static class RuleCommands
         command.SetAction(parse =>
         {
             var methods = new List<AuthenticationMethod>();
-            foreach (var text in parse.GetValue(auth) is { Length: > 0 } given ? given : ["kerberos"])
+            var secrets = new SecretArguments();
+            foreach (var given in parse.GetValue(auth) is { Length: > 0 } all ? all : ["kerberos"])
             {
-                if (!AuthenticationMethod.TryParse(text, out var method, out var error))
+                if (!secrets.TryResolveAuthentication("--auth", given, out var text, out var error))
+                {
+                    return Cli.Fail(error);
+                }
+
+                if (!AuthenticationMethod.TryParse(text, out var method, out error))
                 {
                     return Cli.Usage(error);
                 }

@@ -30,13 +30,21 @@ internal sealed partial class DemoHost(string label, string networkNamespace, st
     public ToolResult Exec(params string[] command) => ToolRunner.Run(["ip", "netns", "exec", Namespace, .. command], CommandTimeout);
 
     /// <summary>Runs this rampart binary inside the host, against the host's own state directory.</summary>
-    public ToolResult Rampart(params string[] arguments) =>
-        Exec(["env", $"{StoreLocation.HomeVariable}={Home}", .. RampartBinary.Command, .. arguments]);
+    public ToolResult Rampart(params string[] arguments) => Rampart(null, arguments);
+
+    private ToolResult Rampart(string? input, string[] arguments) => ToolRunner.Run(
+        ["ip", "netns", "exec", Namespace, "env", $"{StoreLocation.HomeVariable}={Home}", .. RampartBinary.Command, .. arguments], CommandTimeout, input);
 
     /// <summary>Runs a rampart command that must succeed; a failure ends the demo with its message.</summary>
-    public ToolResult RampartOrFail(params string[] arguments)
+    public ToolResult RampartOrFail(params string[] arguments) => RampartOrFail(null, arguments);
+
+    /// <summary>
+    /// Runs a rampart command that must succeed with <paramref name="input"/> on its standard input: the pre-shared key
+    /// goes there (<c>psk:-</c>), so it never shows in any process's argv.
+    /// </summary>
+    public ToolResult RampartOrFail(string? input, params string[] arguments)
     {
-        var result = Rampart(arguments);
+        var result = Rampart(input, arguments);
         return result.Succeeded
             ? result
             : throw new DemoFailureException($"host {Label}: rampart {string.Join(' ', arguments)} failed: {result.Message}");

@@ -40,10 +40,12 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         {
             foreach (var command in PartnerCommands(host.PeerAddress))
             {
-                host.RampartOrFail(command);
+                // The key goes through standard input (psk:-); the narration shows the walkthrough's inline form.
+                var readsKey = command.Contains("psk:-");
+                host.RampartOrFail(readsKey ? PreSharedKey : null, command);
                 if (host == a)
                 {
-                    Console.WriteLine($"  A$ rampart {Quote(command)}");
+                    Console.WriteLine($"  A$ rampart {Quote(readsKey ? [.. command.Select(word => word == "psk:-" ? "psk:" + PreSharedKey : word)] : command)}");
                 }
             }
         }
@@ -74,9 +76,9 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         a.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("rule", "delete", BuiltInPolicies.SecureServer, "1");
-        b.RampartOrFail("rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:" + PreSharedKey);
+        b.RampartOrFail(PreSharedKey, "rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:-");
         // Client has only the default response rule; its authentication (Kerberos in the built-ins) is editable.
-        a.RampartOrFail("policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:" + PreSharedKey);
+        a.RampartOrFail(PreSharedKey, "policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:-");
         a.RampartOrFail("policy", "assign", "Client");
         b.RampartOrFail("policy", "assign", "Secure Server");
         Console.WriteLine($"  A$ rampart policy set Client --default-response-auth psk:{PreSharedKey}");
@@ -112,7 +114,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         ["filterlist", "create", "Partner Filter"],
         ["filter", "add", "Partner Filter", "--src", "me", "--dst", peer],
         ["filteraction", "create", "Partner Filter Action", "--negotiate", "--method", "medium"],
-        ["rule", "add", "Partner", "--filterlist", "Partner Filter", "--action", "Partner Filter Action", "--auth", "psk:" + PreSharedKey],
+        ["rule", "add", "Partner", "--filterlist", "Partner Filter", "--action", "Partner Filter Action", "--auth", "psk:-"],
         ["policy", "assign", "Partner"],
     ];
 

@@ -5,9 +5,15 @@ namespace Rampart.Cli.Demo;
 /// <summary>Runs a system tool without a shell (arguments passed as a list) and collects its output.</summary>
 internal static class ToolRunner
 {
-    public static ToolResult Run(IReadOnlyList<string> command, TimeSpan timeout)
+    /// <summary>Runs <paramref name="command"/>, writing <paramref name="input"/> (a key, never put in argv) to its standard input.</summary>
+    public static ToolResult Run(IReadOnlyList<string> command, TimeSpan timeout, string? input = null)
     {
         using var process = Process.Start(StartInfo(command, redirect: true)) ?? throw new IOException(command[0] + " did not start");
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+        }
+
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -12,6 +12,21 @@ public sealed record CompiledPolicy(string PolicyName, FilterTable Filters, IRea
     public static CompiledPolicy None { get; } = new("", FilterTable.Empty, [], DefaultResponse: false);
 
     public bool IsAssigned => PolicyName.Length > 0;
+
+    /// <summary>DNS names that did not resolve when the policy was compiled; the agent retries them.</summary>
+    public IReadOnlyList<UnresolvedName> UnresolvedNames { get; init; } = [];
+}
+
+/// <summary>A DNS name of a filter that did not resolve, and what that does to the traffic meant for it.</summary>
+/// <param name="Name">The name.</param>
+/// <param name="FilterList">The filter list holding the filter.</param>
+/// <param name="FilterNumber">The filter's number, as <c>rampart filter list</c> shows it.</param>
+/// <param name="FailsClosed">The filter blocks or negotiates: traffic that may be meant for the name is blocked meanwhile.</param>
+public sealed record UnresolvedName(string Name, string FilterList, int FilterNumber, bool FailsClosed)
+{
+    public override string ToString() => FailsClosed
+        ? $"DNS name '{Name}' (filter {FilterNumber} of '{FilterList}') did not resolve: traffic that may be meant for it is blocked, never sent in clear, until it resolves"
+        : $"DNS name '{Name}' (filter {FilterNumber} of '{FilterList}') did not resolve: the filter matches nothing until it resolves";
 }
 
 /// <summary>

@@ -78,11 +78,12 @@ public sealed class FilterTable
         return best;
     }
 
-    private readonly record struct Shape(bool IsIPv6, byte SourceLength, byte DestinationLength, bool Protocol, bool SourcePort, bool DestinationPort)
+    /// <summary>A group's key; the weight is part of it because stand-in filters weigh more than their prefixes say.</summary>
+    private readonly record struct Shape(bool IsIPv6, byte SourceLength, byte DestinationLength, bool Protocol, bool SourcePort, bool DestinationPort, int Weight)
     {
         public static Shape Of(PacketFilter filter) => new(
             filter.IsIPv6, filter.Source.Length, filter.Destination.Length,
-            filter.Protocol.HasValue, filter.SourcePort.HasValue, filter.DestinationPort.HasValue);
+            filter.Protocol.HasValue, filter.SourcePort.HasValue, filter.DestinationPort.HasValue, filter.Weight);
     }
 
     private readonly record struct MaskedKey(UInt128 Source, UInt128 Destination, byte Protocol, ushort SourcePort, ushort DestinationPort);

@@ -4,7 +4,8 @@ namespace Rampart.Core.Filtering;
 /// One compiled, one-way filter: what the data path matches packets against. Mirrored policy filters
 /// become two of these; <c>me</c>, DNS names and address lists are already resolved to prefixes.
 /// <see cref="RuleIndex"/> and <see cref="FilterIndex"/> point back into the assigned policy, so the agent knows
-/// which filter action, authentication methods and tunnel endpoint apply.
+/// which filter action, authentication methods and tunnel endpoint apply. <see cref="StandInWeight"/> is set on the
+/// filters that stand in for a DNS name that did not resolve (see <see cref="FilterCompiler"/>).
 /// </summary>
 public sealed record PacketFilter(
     AddressPrefix Source,
@@ -15,7 +16,8 @@ public sealed record PacketFilter(
     FilterVerdict Verdict,
     int RuleIndex,
     int FilterIndex,
-    bool IsMirrorImage = false)
+    bool IsMirrorImage = false,
+    int? StandInWeight = null)
 {
     /// <summary>
     /// How specific the filter is; the most specific matching filter wins, whatever the rule order.
@@ -23,10 +25,10 @@ public sealed record PacketFilter(
     /// protocol (4), then a source port (2), then a destination port (1). Equal weights are broken by verdict
     /// (Block, then Negotiate, then Permit), then by rule order, then by filter order.
     /// </summary>
-    public int Weight => ((Source.Length + Destination.Length) << 3)
+    public int Weight => StandInWeight ?? (((Source.Length + Destination.Length) << 3)
         | (Protocol.HasValue ? 4 : 0)
         | (SourcePort.HasValue ? 2 : 0)
-        | (DestinationPort.HasValue ? 1 : 0);
+        | (DestinationPort.HasValue ? 1 : 0));
 
     public bool IsIPv6 => Source.IsIPv6;
 

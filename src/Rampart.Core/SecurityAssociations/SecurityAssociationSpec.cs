@@ -40,6 +40,13 @@ public sealed record SecurityAssociationSpec
 
     public IPAddress WireRemote => Mode == SaMode.Tunnel ? TunnelRemote ?? RemoteAddress : RemoteAddress;
 
+    /// <summary>Zeroes both keys: the SA that used them ended, or it was never installed.</summary>
+    public void ZeroKeys()
+    {
+        CipherKey.Dispose();
+        IntegrityKey.Dispose();
+    }
+
     /// <summary>Checks algorithm/key consistency; <paramref name="error"/> says what is wrong.</summary>
     public bool IsValid(out string? error)
     {

@@ -10,6 +10,8 @@ namespace Rampart.DataPath.Database;
 /// A live SA: its specification, keyed crypto objects, sequence state, counters and lifetime state.
 /// Crypto objects are not thread-safe, so packet processing for one SA holds <see cref="Gate"/>; different SAs
 /// run in parallel. (Per-worker transform copies would lift that limit for a single very busy SA.)
+/// The SA owns its keys: <see cref="Dispose"/> (the database calls it when the SA is removed, replaced or expires)
+/// disposes the crypto objects and zeroes the key bytes of <see cref="Spec"/>; its spec and counters stay readable.
 /// </summary>
 public sealed class SecurityAssociation : IDisposable
 {
@@ -23,6 +25,7 @@ public sealed class SecurityAssociation : IDisposable
     private int _idleReported;
     private int _sequenceExhausted;
     private int _exhaustedReported;
+    private bool _retired;
 
     public SecurityAssociation(SecurityAssociationSpec spec, long installedTimestamp, long timestampFrequency)
     {
@@ -85,6 +88,9 @@ public sealed class SecurityAssociation : IDisposable
     public ulong LastSentSequence => _lastSentSequence;
 
     public bool IsHardExpired => Volatile.Read(ref _hardExpired) != 0;
+
+    /// <summary>Disposed: its keys are gone. Read under <see cref="Gate"/>, so no packet uses a disposed transform.</summary>
+    internal bool IsRetired => _retired;
 
     public override string ToString() => $"SA {Spec.Spi} {Spec.Direction} {Spec.Protocol}";
 
@@ -156,9 +162,21 @@ public sealed class SecurityAssociation : IDisposable
 
     internal void ClearIdleReport() => Volatile.Write(ref _idleReported, 0);
 
+    /// <summary>Ends the SA: waits for a packet in progress, then disposes the crypto objects and zeroes its key bytes.</summary>
     public void Dispose()
     {
-        EspTransform?.Dispose();
-        Ah?.Dispose();
+        lock (Gate)
+        {
+            if (_retired)
+            {
+                return;
+            }
+
+            _retired = true;
+            MarkHardExpired();
+            EspTransform?.Dispose();
+            Ah?.Dispose();
+            Spec.ZeroKeys();
+        }
     }
 }

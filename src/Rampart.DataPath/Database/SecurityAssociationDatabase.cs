@@ -8,6 +8,7 @@ namespace Rampart.DataPath.Database;
 /// The SA database (SAD): inbound SAs by SPI, outbound SAs by an <see cref="OutboundSaKey"/> (allocation-free to build per packet).
 /// Readers on the packet path never lock: updates (rare) copy the tables and publish them atomically.
 /// <see cref="Expire"/> reports soft/hard lifetime, idle and sequence-exhaustion events and removes hard-expired SAs.
+/// An SA that leaves the database (removed, replaced by a rekey, hard-expired) is disposed: its keys are zeroed.
 /// </summary>
 public sealed class SecurityAssociationDatabase : IDisposable
 {
@@ -82,7 +83,10 @@ public sealed class SecurityAssociationDatabase : IDisposable
         return true;
     }
 
-    /// <summary>Installs (or replaces, on rekey) the outbound SA for <paramref name="key"/>; returns the one replaced, if any.</summary>
+    /// <summary>
+    /// Installs (or replaces, on rekey) the outbound SA for <paramref name="key"/>; returns the one replaced, if any,
+    /// already disposed (its spec and counters stay readable).
+    /// </summary>
     public SecurityAssociation AddOutbound(OutboundSaKey key, SecurityAssociationSpec spec, out SecurityAssociation? replaced)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -98,6 +102,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
             _outbound = new Dictionary<OutboundSaKey, SecurityAssociation>(_outbound) { [key] = sa };
         }
 
+        replaced?.Dispose();
         return sa;
     }
 
@@ -105,11 +110,13 @@ public sealed class SecurityAssociationDatabase : IDisposable
 
     public bool TryGetOutbound(OutboundSaKey key, out SecurityAssociation sa) => _outbound.TryGetValue(key, out sa!);
 
+    /// <summary>Removes and disposes (zeroes the keys of) the inbound SA with <paramref name="spi"/>.</summary>
     public bool RemoveInbound(uint spi)
     {
+        SecurityAssociation? removed;
         lock (_writeLock)
         {
-            if (!_inbound.ContainsKey(spi))
+            if (!_inbound.TryGetValue(spi, out removed))
             {
                 return false;
             }
@@ -119,14 +126,17 @@ public sealed class SecurityAssociationDatabase : IDisposable
             _inbound = copy;
         }
 
+        removed.Dispose();
         return true;
     }
 
+    /// <summary>Removes and disposes (zeroes the keys of) the outbound SA of <paramref name="key"/>.</summary>
     public bool RemoveOutbound(OutboundSaKey key)
     {
+        SecurityAssociation? removed;
         lock (_writeLock)
         {
-            if (!_outbound.ContainsKey(key))
+            if (!_outbound.TryGetValue(key, out removed))
             {
                 return false;
             }
@@ -136,6 +146,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
             _outbound = copy;
         }
 
+        removed.Dispose();
         return true;
     }
 

@@ -56,6 +56,12 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
 
         lock (sa.Gate)
         {
+            // Removed (and its keys zeroed) since the caller looked it up.
+            if (sa.IsRetired)
+            {
+                return PacketStatus.LifetimeExpired;
+            }
+
             if (!sa.TryNextSequence(out var sequence))
             {
                 Database.RaiseSequenceExhausted(sa);
@@ -153,9 +159,11 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         int protectedBytes;
         lock (found.Gate)
         {
-            status = protocol == IpConstants.ProtocolEsp
-                ? UnprotectEsp(found, packet, header, ipsecOffset, out protectedBytes)
-                : UnprotectAh(found, packet, header, out protectedBytes);
+            protectedBytes = 0;
+            status = found.IsRetired ? PacketStatus.LifetimeExpired
+                : protocol == IpConstants.ProtocolEsp
+                    ? UnprotectEsp(found, packet, header, ipsecOffset, out protectedBytes)
+                    : UnprotectAh(found, packet, header, out protectedBytes);
         }
 
         if (status != PacketStatus.Ok)
@@ -277,15 +285,16 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
             return PacketStatus.Replay;
         }
 
-        if (!sa.AdmitBytes(sa.Counters.BytesIn, textLength))
-        {
-            return PacketStatus.LifetimeExpired;
-        }
-
         var status = transform.Open(esp, spec.ExtendedSequenceNumbers, (uint)(sequence >> 32));
         if (status != PacketStatus.Ok)
         {
             return status;
+        }
+
+        // Only an authenticated packet counts against the byte lifetime: a forged one must not expire the SA.
+        if (!sa.AdmitBytes(sa.Counters.BytesIn, textLength))
+        {
+            return PacketStatus.LifetimeExpired;
         }
 
         var trailerEnd = esp.Length - transform.IcvLength;
@@ -337,11 +346,6 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         }
 
         var payloadLength = ah.Length - ahLength;
-        if (!sa.AdmitBytes(sa.Counters.BytesIn, payloadLength))
-        {
-            return PacketStatus.LifetimeExpired;
-        }
-
         Span<byte> received = stackalloc byte[icv.IcvLength];
         ah.Slice(AhHmac.FixedHeaderLength, icv.IcvLength).CopyTo(received);
         Span<byte> computed = stackalloc byte[icv.IcvLength];
@@ -349,6 +353,12 @@ public sealed class IpsecProcessor(SecurityAssociationDatabase database)
         if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(received, computed))
         {
             return PacketStatus.AuthenticationFailed;
+        }
+
+        // Only an authenticated packet counts against the byte lifetime: a forged one must not expire the SA.
+        if (!sa.AdmitBytes(sa.Counters.BytesIn, payloadLength))
+        {
+            return PacketStatus.LifetimeExpired;
         }
 
         return Restore(sa, packet, header, replay, sequence, header.Length + ahLength, payloadLength, ah[0], out protectedBytes);

@@ -808,7 +808,7 @@ public sealed class DataPathEngine
 
     private void Publish(EngineState state) => Volatile.Write(ref _state, state with
     {
-        FailClosed = !state.InForce || state.Selectors.Length > 0 || state.Policy.Filters.Filters.Any(f => f.Verdict == FilterVerdict.Negotiate),
+        FailClosed = !state.InForce || state.Selectors.Length > 0 || state.Policy.Filters.Filters.Any(f => f.Verdict == FilterVerdict.Negotiate || f.StandInWeight.HasValue),
     });
 
     /// <summary>Everything the packet path reads, replaced as a whole.</summary>

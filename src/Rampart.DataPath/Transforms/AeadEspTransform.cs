@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 
 namespace Rampart.DataPath.Transforms;
 
@@ -56,6 +57,12 @@ public abstract class AeadEspTransform : IEspTransform
     }
 
     public abstract void Dispose();
+
+    /// <summary>The 4-byte salt (tests check it is zeroed once the SA ends).</summary>
+    internal ReadOnlySpan<byte> Salt => _salt;
+
+    /// <summary>Zeroes the salt; subclasses call it from <see cref="Dispose"/> after disposing their cipher.</summary>
+    protected void ZeroSalt() => CryptographicOperations.ZeroMemory(_salt);
 
     protected abstract void Encrypt(ReadOnlySpan<byte> nonce, Span<byte> text, Span<byte> tag, ReadOnlySpan<byte> aad);
 

@@ -7,7 +7,11 @@ public sealed class AesGcmEsp(ReadOnlySpan<byte> keyMaterial) : AeadEspTransform
 {
     private readonly AesGcm _aes = new(keyMaterial[..^4], 16);
 
-    public override void Dispose() => _aes.Dispose();
+    public override void Dispose()
+    {
+        _aes.Dispose();
+        ZeroSalt();
+    }
 
     protected override void Encrypt(ReadOnlySpan<byte> nonce, Span<byte> text, Span<byte> tag, ReadOnlySpan<byte> aad) =>
         _aes.Encrypt(nonce, text, text, tag, aad);

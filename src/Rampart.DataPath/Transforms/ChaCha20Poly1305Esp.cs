@@ -7,7 +7,11 @@ public sealed class ChaCha20Poly1305Esp(ReadOnlySpan<byte> keyMaterial) : AeadEs
 {
     private readonly ChaCha20Poly1305 _aead = new(keyMaterial[..32]);
 
-    public override void Dispose() => _aead.Dispose();
+    public override void Dispose()
+    {
+        _aead.Dispose();
+        ZeroSalt();
+    }
 
     protected override void Encrypt(ReadOnlySpan<byte> nonce, Span<byte> text, Span<byte> tag, ReadOnlySpan<byte> aad) =>
         _aead.Encrypt(nonce, text, text, tag, aad);

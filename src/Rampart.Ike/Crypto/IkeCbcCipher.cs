@@ -27,7 +27,9 @@ public sealed class IkeCbcCipher : IDisposable
 #pragma warning restore CA5350, CA5351
             _ => throw new ArgumentOutOfRangeException(nameof(cipher)),
         };
-        _algorithm.Key = key.ToArray();
+        var copy = key.ToArray();
+        _algorithm.Key = copy;
+        CryptographicOperations.ZeroMemory(copy);
         Cipher = cipher;
     }
 

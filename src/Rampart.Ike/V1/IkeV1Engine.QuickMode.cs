@@ -192,13 +192,8 @@ public sealed partial class IkeV1Engine
         }
 
         // RESPONDER-LIFETIME: we accept the initiator's proposal but keep our shorter lifetimes (RFC 2407 §4.6.3.1).
-        var seconds = Math.Min(offer.Proposal.LifetimeSeconds, ours.LifetimeSeconds);
-        var kilobytes = (offer.Proposal.LifetimeKilobytes, ours.LifetimeKilobytes) switch
-        {
-            (0, var mine) => mine,
-            (var theirs, 0) => theirs,
-            (var theirs, var mine) => Math.Min(theirs, mine),
-        };
+        var seconds = LifetimeLimits.Seconds(offer.Proposal.LifetimeSeconds, ours.LifetimeSeconds);
+        var kilobytes = LifetimeLimits.Kilobytes(offer.Proposal.LifetimeKilobytes, ours.LifetimeKilobytes);
         if (seconds != offer.Proposal.LifetimeSeconds || kilobytes != offer.Proposal.LifetimeKilobytes)
         {
             var attributes = new List<DataAttribute>
@@ -248,7 +243,7 @@ public sealed partial class IkeV1Engine
         ProofOfLife(phase1, now, actions);
         if (Find<SecurityAssociationPayload>(payloads) is not { Proposals: [{ Transforms: [var transform] } proposal] }
             || proposal.Spi.Length != 4 || Find<NoncePayload>(payloads) is not { } nonce
-            || !ProposalSelection.TryMatchIpsec(proposal, transform, exchange.Policy, phase1.UdpEncapsulation, out var offer, out _)
+            || !ProposalSelection.TryMatchIpsec(proposal, transform, exchange.Policy, phase1.UdpEncapsulation, out var offer, out var ours)
             || offer!.PfsGroup != exchange.Policy.PfsGroup)
         {
             FailQuickMode(phase1, exchange, NotifyMessageType.BadProposalSyntax, "responder answered with a proposal we did not make", actions);
@@ -266,7 +261,8 @@ public sealed partial class IkeV1Engine
             exchange.PfsSecret = pfsSecret;
         }
 
-        var proposalLifetime = offer.Proposal;
+        // The responder's transform and RESPONDER-LIFETIME may only shorten what we proposed.
+        var proposalLifetime = LifetimeLimits.Clamp(offer.Proposal, ours!);
         foreach (var notify in payloads.OfType<NotificationPayload>().Where(n => n.NotifyType == NotifyMessageType.ResponderLifetime))
         {
             proposalLifetime = ApplyResponderLifetime(proposalLifetime, notify.Data);
@@ -346,8 +342,8 @@ public sealed partial class IkeV1Engine
             else if (attribute.Type == (ushort)IpsecAttributeType.SaLifeDuration && value <= int.MaxValue)
             {
                 proposal = lifeType == LifeType.Seconds
-                    ? proposal with { LifetimeSeconds = Math.Min(proposal.LifetimeSeconds, (int)value) }
-                    : proposal with { LifetimeKilobytes = proposal.LifetimeKilobytes == 0 ? (long)value : Math.Min(proposal.LifetimeKilobytes, (long)value) };
+                    ? proposal with { LifetimeSeconds = LifetimeLimits.Seconds((long)value, proposal.LifetimeSeconds) }
+                    : proposal with { LifetimeKilobytes = LifetimeLimits.Kilobytes((long)value, proposal.LifetimeKilobytes) };
             }
         }
 
@@ -364,7 +360,7 @@ public sealed partial class IkeV1Engine
 
         // ESP: the cipher key (with the GCM salt) comes first, then the integrity key (RFC 2409 §5.5, RFC 4106 §8.1).
         var keymat = IkeV1KeyDerivation.Keymat(phase1.Prf!, phase1.SkeyidD, exchange.PfsSecret, ProposalCodec.ToProtocolId(proposal.Protocol), spi, exchange.NonceI, exchange.NonceR, encryptionLength + integrityLength);
-        return new IpsecSaSpec
+        var spec = new IpsecSaSpec
         {
             Spi = spi,
             Protocol = proposal.Protocol,
@@ -380,6 +376,8 @@ public sealed partial class IkeV1Engine
             LifetimeSeconds = proposal.LifetimeSeconds,
             LifetimeKilobytes = proposal.LifetimeKilobytes,
         };
+        CryptographicOperations.ZeroMemory(keymat);
+        return spec;
     }
 
     private void InstallSa(Phase1Sa phase1, QuickModeExchange exchange, List<IkeAction> actions)

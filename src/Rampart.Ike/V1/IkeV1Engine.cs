@@ -312,6 +312,9 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
     private IEnumerable<Phase1Sa> AllPhase1() => _initiated.Values.Concat(_responded.Values);
 
+    /// <summary>The live ISAKMP SAs, for tests that check what an ended one leaves behind.</summary>
+    internal IReadOnlyList<Phase1Sa> IsakmpSas() => [.. AllPhase1()];
+
     private bool IsTracked(Phase1Sa phase1) => phase1.IsInitiator
         ? _initiated.TryGetValue(phase1.CookieI, out var initiated) && initiated == phase1
         : _responded.TryGetValue(phase1.CookieR, out var responded) && responded == phase1;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -19,7 +20,12 @@ internal enum Phase1State
     Established,
 }
 
-/// <summary>One ISAKMP SA (Main Mode) and the exchanges running under it.</summary>
+/// <summary>
+/// One ISAKMP SA (Main Mode) and the exchanges running under it. It owns a copy of the peer configuration (the
+/// pre-shared key) and its keys; <see cref="Dispose"/> (the SA is deleted, expires, fails or the agent restarts) zeroes
+/// SKEYID, SKEYID_d, SKEYID_a and the pre-shared key, and disposes the cipher keyed from SKEYID_e (whose bytes were
+/// zeroed as soon as the cipher was built).
+/// </summary>
 internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig peer, IPEndPoint local, IPEndPoint remote, DateTimeOffset created) : IDisposable
 {
     public ulong CookieI { get; } = cookieI;
@@ -28,7 +34,7 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
 
     public bool IsInitiator { get; } = isInitiator;
 
-    public IkeV1PeerConfig Peer { get; } = peer;
+    public IkeV1PeerConfig Peer { get; } = peer.Copy();
 
     public IPEndPoint Local { get; set; } = local;
 
@@ -128,6 +134,10 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
 
     public void Dispose()
     {
+        Peer.Dispose();
+        CryptographicOperations.ZeroMemory(Skeyid);
+        CryptographicOperations.ZeroMemory(SkeyidD);
+        CryptographicOperations.ZeroMemory(SkeyidA);
         Dh?.Dispose();
         Cipher?.Dispose();
         foreach (var exchange in QuickModes.Values)

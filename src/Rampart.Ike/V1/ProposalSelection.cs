@@ -116,7 +116,7 @@ internal static class ProposalSelection
             return false;
         }
 
-        offer = new IkeProposal(cipher!.Value, hash!.Value, group, TimeSpan.FromSeconds(received.LifetimeSeconds));
+        offer = new IkeProposal(cipher!.Value, hash!.Value, group, LifetimeLimits.MainMode(received.LifetimeSeconds, withGroup[0].Lifetime));
         return true;
     }
 

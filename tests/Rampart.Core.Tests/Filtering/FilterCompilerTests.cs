@@ -19,9 +19,9 @@ public class FilterCompilerTests
         return snapshot.WithFilterList(list).WithFilterAction(action).WithPolicy(policy) with { AssignedPolicyName = "Partner" };
     }
 
-    private static FlowKey Flow(string source, string destination, byte protocol = 1) => new(
+    private static FlowKey Flow(string source, string destination, byte protocol = 1, ushort sourcePort = 0, ushort destinationPort = 0) => new(
         AddressPrefix.ToNumber(IPAddress.Parse(source)).Value, AddressPrefix.ToNumber(IPAddress.Parse(destination)).Value,
-        IPAddress.Parse(source).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6, protocol, 0, 0);
+        IPAddress.Parse(source).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6, protocol, sourcePort, destinationPort);
 
     [Fact]
     public void Compile_NothingAssigned_IsNone()
@@ -67,7 +67,70 @@ public class FilterCompilerTests
 
         var unresolved = FilterCompiler.Compile(Partner(destination: "gone.example"), Me, null, _ => [], out var warnings);
         Assert.Contains("gone.example", Assert.Single(warnings), StringComparison.Ordinal);
-        Assert.Empty(unresolved.Filters.Filters);
+        Assert.Equal(new UnresolvedName("gone.example", "Partner Filter", 1, FailsClosed: true), Assert.Single(unresolved.UnresolvedNames));
+        Assert.DoesNotContain(unresolved.Filters.Filters, f => f.Verdict == FilterVerdict.Negotiate);
+    }
+
+    [Fact]
+    public void Compile_UnresolvedNameOfANegotiateFilter_BlocksTraffic_ThatNoFilterWouldOtherwiseMatch()
+    {
+        var compiled = FilterCompiler.Compile(Partner(destination: "gone.example"), Me, null, _ => [], out _);
+
+        // Whatever address the name would have had, nothing from me goes out (or comes in) in clear.
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("198.51.100.9", "192.0.2.1")).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("2001:db8::1", "2001:db8::9")).Filter?.Verdict);
+
+        // DNS still goes out, so the name can resolve.
+        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.53", FlowKey.Udp, destinationPort: 53)).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("198.51.100.53", "192.0.2.1", FlowKey.Udp, sourcePort: 53)).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.53", FlowKey.Udp, destinationPort: 54)).Filter?.Verdict);
+    }
+
+    [Fact]
+    public void Compile_UnresolvedNameOfANegotiateFilter_IsNotOverriddenByABroaderPermit_ButMoreSpecificFiltersStillWin()
+    {
+        var partner = Partner(destination: "gone.example");
+        var servers = new FilterList("Servers", "", EquatableList.Of(new Filter(AddressSpec.Me, Address("198.51.100.80"), Protocol: FlowKey.Tcp, DestinationPort: 80)));
+        var policy = partner.AssignedPolicy! with
+        {
+            Rules = EquatableList.Of(
+                partner.AssignedPolicy!.Rules[0],
+                new Rule(BuiltInPolicies.AllIpTraffic, BuiltInPolicies.Permit, EquatableList.Empty<AuthenticationMethod>()),
+                new Rule(servers.Name, BuiltInPolicies.Permit, EquatableList.Empty<AuthenticationMethod>())),
+        };
+        var snapshot = partner.WithFilterList(servers).WithPolicy(policy);
+
+        var compiled = FilterCompiler.Compile(snapshot, Me, null, _ => [], out _);
+
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.80", FlowKey.Tcp, destinationPort: 80)).Filter?.Verdict);
+        var resolved = FilterCompiler.Compile(snapshot, Me, null, _ => [IPAddress.Parse("198.51.100.9")], out _);
+        Assert.Empty(resolved.UnresolvedNames);
+        Assert.Equal(FilterVerdict.Negotiate, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.10")).Filter?.Verdict);
+    }
+
+    [Fact]
+    public void Compile_UnresolvedNameOfAPermitFilter_MatchesNothing()
+    {
+        var list = new FilterList("Web", "", EquatableList.Of(new Filter(AddressSpec.Me, Address("web.example"))));
+        var policy = IpsecPolicy.Create("Open", defaultResponseRule: false) with
+        {
+            Rules = EquatableList.Of(new Rule(list.Name, BuiltInPolicies.Permit, EquatableList.Empty<AuthenticationMethod>())),
+        };
+        var snapshot = BuiltInPolicies.Snapshot.WithFilterList(list).WithPolicy(policy) with { AssignedPolicyName = "Open" };
+
+        var compiled = FilterCompiler.Compile(snapshot, Me, null, _ => [], out _);
+
+        Assert.Empty(compiled.Filters.Filters);
+        Assert.False(Assert.Single(compiled.UnresolvedNames).FailsClosed);
+    }
+
+    private static AddressSpec Address(string text)
+    {
+        Assert.True(AddressSpec.TryParse(text, out var spec, out var error), error);
+        return spec;
     }
 
     [Fact]
