@@ -65,7 +65,7 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
         }
     }
 
-    private async Task<ControlResponse> HandleLineAsync(string line, CancellationToken stoppingToken)
+    internal async Task<ControlResponse> HandleLineAsync(string line, CancellationToken stoppingToken)
     {
         ControlRequest? request;
         try
