@@ -4,7 +4,7 @@
 #   fuzz/run.sh all SECONDS      fuzz every target SECONDS each
 # Installs afl++ if missing, restores the sharpfuzz tool, publishes and instruments the harness, runs afl-fuzz
 # from fuzz/corpus/TARGET, copies each crashing input to fuzz/crashes/TARGET/ and ends with "N execs, N crashes".
-# Environment: FUZZ_NICE (nice level for afl-fuzz, default 0), FUZZ_KEEP=1 keeps the queue AFL++ found (artifacts/fuzz/out).
+# Environment: FUZZ_NICE (nice level for afl-fuzz, default 0), FUZZ_WORK (build and output folder, default artifacts/fuzz).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,7 +24,8 @@ fi
 dotnet tool restore >/dev/null
 
 # Publish into a fresh folder each time: the instrumented assemblies are rewritten in place.
-bin="$root/artifacts/fuzz/bin"
+work="${FUZZ_WORK:-$root/artifacts/fuzz}"
+bin="$work/bin"
 rm -rf "$bin"
 dotnet publish fuzz/Rampart.Fuzz/Rampart.Fuzz.csproj -c Release -nologo -v q -o "$bin" >/dev/null
 # Seeds come from the harness before instrumentation (instrumented code runs only under afl-fuzz).
@@ -44,7 +45,7 @@ export AFL_FAST_CAL=1
 total_execs=0 total_crashes=0
 for target in "${selected[@]}"; do
   corpus="$root/fuzz/corpus/$target"
-  out="$root/artifacts/fuzz/out/$target"
+  out="$work/out/$target"
   rm -rf "$out"; mkdir -p "$out"
   nice -n "${FUZZ_NICE:-0}" afl-fuzz -i "$corpus" -o "$out" -t 5000 -m none -V "$seconds" \
     -- dotnet "$bin/rampart-fuzz.dll" "$target" >"$out.log" 2>&1 || { echo "afl-fuzz failed for $target:" >&2; tail -20 "$out.log" >&2; exit 1; }

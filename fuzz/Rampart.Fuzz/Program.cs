@@ -15,7 +15,7 @@ if (args.Length >= 3 && args[0] == "seeds" && FuzzTargets.Create(args[1]) is { }
     return 0;
 }
 
-if (args.Length == 0 || FuzzTargets.Create(args[0]) is not { } target)
+if (args.Length == 0 || !FuzzTargets.Names.Contains(args[0]))
 {
     Console.Error.WriteLine($"usage: rampart-fuzz TARGET [FILE...] | seeds TARGET DIR; targets: {string.Join(", ", FuzzTargets.Names)}");
     return 2;
@@ -23,15 +23,20 @@ if (args.Length == 0 || FuzzTargets.Create(args[0]) is not { } target)
 
 if (args.Length == 1)
 {
+    // Instrumented code may run only inside Fuzzer.Run (it writes to afl-fuzz's shared memory): create the target there.
+    IFuzzTarget? fuzzed = null;
     var buffer = new MemoryStream();
     Fuzzer.Run(stream =>
     {
+        fuzzed ??= FuzzTargets.Create(args[0])!;
         buffer.SetLength(0);
         stream.CopyTo(buffer);
-        target.Run(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        fuzzed.Run(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     });
     return 0;
 }
+
+var target = FuzzTargets.Create(args[0])!;
 
 var crashes = 0;
 foreach (var file in args[1..])

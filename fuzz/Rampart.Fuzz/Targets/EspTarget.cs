@@ -156,9 +156,9 @@ internal sealed class EspTarget : IFuzzTarget
         LocalAddress = local,
         RemoteAddress = remote,
         Cipher = cipher,
-        CipherKey = new KeyMaterial(Filled(AlgorithmCatalog.KeyMaterialLength(cipher), (byte)(0x10 + index))),
+        CipherKey = new KeyMaterial(Counting(AlgorithmCatalog.KeyMaterialLength(cipher), (byte)(0x10 * index))),
         Integrity = integrity,
-        IntegrityKey = new KeyMaterial(Filled(AlgorithmCatalog.HmacKeyLength(integrity), (byte)(0x20 + index))),
+        IntegrityKey = new KeyMaterial(Counting(AlgorithmCatalog.HmacKeyLength(integrity), (byte)(0x80 + index))),
     };
 
     private static SecurityAssociationSpec Inbound(SecurityAssociationSpec outbound) => outbound with
@@ -170,10 +170,15 @@ internal sealed class EspTarget : IFuzzTarget
         TunnelRemote = outbound.TunnelLocal,
     };
 
-    private static byte[] Filled(int length, byte value)
+    /// <summary>first, first + 1, ...: fixed keys (seeds stay valid) that are not DES weak keys.</summary>
+    private static byte[] Counting(int length, byte first)
     {
         var bytes = new byte[length];
-        Array.Fill(bytes, value);
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)(first + i);
+        }
+
         return bytes;
     }
 

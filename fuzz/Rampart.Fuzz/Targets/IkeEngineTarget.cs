@@ -2,6 +2,7 @@ using System.Net;
 using Rampart.Core.Algorithms;
 using Rampart.Ike;
 using Rampart.Ike.V1;
+using Rampart.Ike.Wire;
 
 namespace Rampart.Fuzz.Targets;
 
@@ -11,13 +12,15 @@ namespace Rampart.Fuzz.Targets;
 /// receiving engine and the step (how many of the real exchange's datagrams were delivered before). Flags: bit 0
 /// copies the cookies, bit 2 the message ID, from the datagram the real peer would send next (so a mutated message
 /// reaches the state's handler instead of the unknown-cookie drop); bit 1 sends it over UDP 4500 with the non-ESP marker;
-/// bits 3-4 run the engine's timer afterwards.
+/// bits 3-4 run the engine's timer afterwards; bit 5 encrypts the message with the receiver's ISAKMP SA keys
+/// (<see cref="IsakmpSealer"/>), so that fuzzed payloads get behind the encryption and quick mode's HASH(1).
 /// </summary>
 internal sealed class IkeEngineTarget : IFuzzTarget
 {
     private const int PatchCookies = 1;
     private const int NatTraversalPort = 2;
     private const int PatchMessageId = 4;
+    private const int Seal = 0x20;
 
     // Flags bits 3-4: whether the receiving engine's timer runs after the datagram, and when: none, a retransmission,
     // the half-open timeout, past every lifetime.
@@ -53,6 +56,11 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             }
         }
 
+        if ((flags & Seal) != 0 && IsakmpSealer.Seal(run.Engine(toResponder), datagram) is { } sealedMessage)
+        {
+            datagram = sealedMessage;
+        }
+
         var natTraversal = (flags & NatTraversalPort) != 0;
         if (natTraversal)
         {
@@ -70,13 +78,46 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             for (var step = 0; step < transcript.Count; step++)
             {
                 var selector = (byte)(s + (Setups.Length * ((transcript[step].ToResponder ? 1 : 0) + (2 * step))));
-                yield return ($"setup{s}-step{step:D2}", [selector, PatchCookies | PatchMessageId, .. transcript[step].Datagram]);
+                var flags = PatchCookies | PatchMessageId | (transcript[step].NatTraversal ? NatTraversalPort : 0);
+                yield return ($"setup{s}-step{step:D2}", [selector, (byte)flags, .. transcript[step].Datagram]);
+            }
+
+            foreach (var (name, step, toResponder, flags, plaintext) in PlaintextSeeds(Setups[s]))
+            {
+                var selector = (byte)(s + (Setups.Length * ((toResponder ? 1 : 0) + (2 * step))));
+                yield return ($"setup{s}-{name}", [selector, (byte)flags, .. plaintext]);
             }
         }
     }
 
-    /// <summary>The datagrams of a whole negotiation (Main Mode and Quick Mode), in delivery order.</summary>
-    public static List<(bool ToResponder, byte[] Datagram)> RecordNegotiation(Setup? setup = null)
+    /// <summary>
+    /// Sealed-mode seeds: the real quick mode's first message in clear (for the responder before it arrives), and an
+    /// informational exchange with a delete and a DPD R-U-THERE for each side of an established SA.
+    /// </summary>
+    private static IEnumerable<(string Name, int Step, bool ToResponder, int Flags, byte[] Plaintext)> PlaintextSeeds(Setup setup)
+    {
+        using var run = new Negotiation(setup);
+        run.Deliver(int.MaxValue);
+        var firstQuickMode = run.Transcript.FindIndex(t => t.Datagram[18] == (byte)ExchangeType.QuickMode);
+        if (firstQuickMode >= 0 && IsakmpSealer.Open(run.Engine(toResponder: true), run.Transcript[firstQuickMode].Datagram) is { } quickMode)
+        {
+            var port = run.Transcript[firstQuickMode].NatTraversal ? NatTraversalPort : 0;
+            yield return ("qm1-plain", firstQuickMode, true, Seal | PatchCookies | PatchMessageId | port, quickMode);
+        }
+
+        var header = new IsakmpHeader(0, 0, PayloadType.None, ExchangeType.Informational, IsakmpFlags.None, 0x0102_0304, 0);
+        var informational = new IsakmpMessage(header,
+        [
+            new DeletePayload(ProtocolId.IpsecEsp, 4, [[0x10, 0x00, 0x00, 0x01]]),
+            new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThere, new byte[16], [0, 0, 0, 7]),
+        ]).ToArray();
+        var natTraversal = run.Transcript[^1].NatTraversal ? NatTraversalPort : 0;
+        yield return ("informational-plain-r", run.Transcript.Count, true, Seal | PatchCookies | natTraversal, informational);
+        yield return ("informational-plain-i", run.Transcript.Count, false, Seal | PatchCookies | natTraversal, informational);
+    }
+
+    /// <summary>The datagrams of a whole negotiation (Main Mode and Quick Mode), in delivery order, without non-ESP markers.</summary>
+    public static List<(bool ToResponder, byte[] Datagram, bool NatTraversal)> RecordNegotiation(Setup? setup = null)
     {
         setup ??= Setups[0];
         using var run = new Negotiation(setup);
@@ -138,14 +179,16 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             Queue(toResponder: true, actions);
         }
 
-        public List<(bool ToResponder, byte[] Datagram)> Transcript { get; } = [];
+        /// <summary>What was delivered; a datagram sent to UDP 4500 without its non-ESP marker.</summary>
+        public List<(bool ToResponder, byte[] Datagram, bool NatTraversal)> Transcript { get; } = [];
 
         /// <summary>Delivers up to <paramref name="count"/> datagrams of the real exchange.</summary>
         public void Deliver(int count)
         {
             while (count-- > 0 && _inFlight.TryDequeue(out var item))
             {
-                Transcript.Add((item.ToResponder, item.Send.Datagram));
+                var natTraversal = item.Send.Remote.Port == IkeV1Engine.NatTraversalPort;
+                Transcript.Add((item.ToResponder, natTraversal ? item.Send.Datagram[4..] : item.Send.Datagram, natTraversal));
                 var actions = new List<IkeAction>();
                 (item.ToResponder ? _responder : _initiator).ProcessDatagram(item.Send.Datagram, item.Send.Remote, item.Send.Local, Now, actions);
                 Queue(!item.ToResponder, actions);
@@ -154,7 +197,10 @@ internal sealed class IkeEngineTarget : IFuzzTarget
 
         /// <summary>The datagram the real peer sends next (the last one once the exchange is over).</summary>
         public byte[]? NextOrLast() =>
-            _inFlight.TryPeek(out var next) ? next.Send.Datagram : Transcript.Count > 0 ? Transcript[^1].Datagram : null;
+            _inFlight.TryPeek(out var next) ? (next.Send.Remote.Port == IkeV1Engine.NatTraversalPort ? next.Send.Datagram[4..] : next.Send.Datagram)
+            : Transcript.Count > 0 ? Transcript[^1].Datagram : null;
+
+        public IkeV1Engine Engine(bool toResponder) => toResponder ? _responder : _initiator;
 
         public void Inject(bool toResponder, byte[] datagram, bool natTraversal, TimeSpan? timerDelay)
         {
