@@ -3,7 +3,19 @@ namespace Rampart.Fuzz.Tests;
 /// <summary>The seed corpora are real, valid inputs: every target has some, and all of them run cleanly.</summary>
 public class CorpusTests
 {
-    public static TheoryData<string, string> Seeds => FuzzInputs.Files("corpus");
+    public static TheoryData<string, string> Seeds
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var (target, name) in FuzzInputs.Files("corpus"))
+            {
+                data.Add(target, name);
+            }
+
+            return data;
+        }
+    }
 
     [Fact]
     public void EveryTarget_HasSeeds()

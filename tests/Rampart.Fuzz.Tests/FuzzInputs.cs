@@ -6,9 +6,9 @@ internal static class FuzzInputs
     public static string FuzzFolder { get; } = FindFuzzFolder();
 
     /// <summary>(target, file name) for every file under fuzz/<paramref name="kind"/>/TARGET.</summary>
-    public static TheoryData<string, string> Files(string kind)
+    public static List<(string Target, string Name)> Files(string kind)
     {
-        var data = new TheoryData<string, string>();
+        var data = new List<(string Target, string Name)>();
         foreach (var target in FuzzTargets.Names)
         {
             var folder = Path.Combine(FuzzFolder, kind, target);
@@ -19,7 +19,7 @@ internal static class FuzzInputs
 
             foreach (var file in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
             {
-                data.Add(target, Path.GetFileName(file));
+                data.Add((target, Path.GetFileName(file)));
             }
         }
 
