@@ -4,7 +4,8 @@
 #   fuzz/run.sh all SECONDS      fuzz every target SECONDS each
 # Installs afl++ if missing, restores the sharpfuzz tool, publishes and instruments the harness, runs afl-fuzz
 # from fuzz/corpus/TARGET, copies each crashing input to fuzz/crashes/TARGET/ and ends with "N execs, N crashes".
-# Environment: FUZZ_NICE (nice level for afl-fuzz, default 0), FUZZ_WORK (build and output folder, default artifacts/fuzz).
+# Environment: FUZZ_NICE (nice level for afl-fuzz, default 0), FUZZ_WORK (build and output folder, default artifacts/fuzz),
+# FUZZ_REUSE_BIN=1 (fuzz with the build a previous run left in FUZZ_WORK).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,9 +24,11 @@ if ! command -v afl-fuzz >/dev/null; then
 fi
 dotnet tool restore >/dev/null
 
-# Publish into a fresh folder each time: the instrumented assemblies are rewritten in place.
+# Publish into a fresh folder each time: the instrumented assemblies are rewritten in place. FUZZ_REUSE_BIN=1 takes
+# the folder a previous run instrumented (several targets fuzzed in parallel from one build).
 work="${FUZZ_WORK:-$root/artifacts/fuzz}"
 bin="$work/bin"
+if [[ "${FUZZ_REUSE_BIN:-0}" != 1 || ! -f "$bin/instrumented" ]]; then
 rm -rf "$bin"
 dotnet publish fuzz/Rampart.Fuzz/Rampart.Fuzz.csproj -c Release -nologo -v q -o "$bin" >/dev/null
 # Seeds come from the harness before instrumentation (instrumented code runs only under afl-fuzz).
@@ -37,6 +40,8 @@ done
 for assembly in Rampart.Core.dll Rampart.Ike.dll Rampart.DataPath.dll rampartd.dll; do
   dotnet tool run sharpfuzz "$bin/$assembly" >/dev/null
 done
+touch "$bin/instrumented"
+fi
 
 export AFL_SKIP_BIN_CHECK=1            # dotnet itself is not instrumented; SharpFuzz speaks the fork server protocol
 export AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1 AFL_QUIET=1
@@ -46,9 +51,14 @@ total_execs=0 total_crashes=0
 for target in "${selected[@]}"; do
   corpus="$root/fuzz/corpus/$target"
   out="$work/out/$target"
-  rm -rf "$out"; mkdir -p "$out"
-  nice -n "${FUZZ_NICE:-0}" afl-fuzz -i "$corpus" -o "$out" -t 5000 -m none -V "$seconds" \
-    -- dotnet "$bin/rampart-fuzz.dll" "$target" >"$out.log" 2>&1 || { echo "afl-fuzz failed for $target:" >&2; tail -20 "$out.log" >&2; exit 1; }
+  # Under heavy load AFL++ sometimes sees no coverage from the first dry run ("No instrumentation detected"): try again.
+  for attempt in 1 2 3; do
+    rm -rf "$out"; mkdir -p "$out"
+    nice -n "${FUZZ_NICE:-0}" afl-fuzz -i "$corpus" -o "$out" -t 5000 -m none -V "$seconds" \
+      -- dotnet "$bin/rampart-fuzz.dll" "$target" >"$out.log" 2>&1 && break
+    grep -q "No instrumentation detected" "$out.log" && [[ $attempt -lt 3 ]] && continue
+    echo "afl-fuzz failed for $target:" >&2; tail -20 "$out.log" >&2; exit 1
+  done
   stats="$out/default/fuzzer_stats"
   execs=$(awk -F: '$1 ~ /^execs_done/ {gsub(/ /, "", $2); print $2}' "$stats")
   crashes=$(awk -F: '$1 ~ /^(saved_crashes|unique_crashes)/ {gsub(/ /, "", $2); print $2; exit}' "$stats")
