@@ -94,7 +94,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
     /// Sealed-mode seeds: the real quick mode's first message in clear (for the responder before it arrives), and an
     /// informational exchange with a delete and a DPD R-U-THERE for each side of an established SA.
     /// </summary>
-    private static IEnumerable<(string Name, int Step, bool ToResponder, int Flags, byte[] Plaintext)> PlaintextSeeds(Setup setup)
+    public static IEnumerable<(string Name, int Step, bool ToResponder, int Flags, byte[] Plaintext)> PlaintextSeeds(Setup setup)
     {
         using var run = new Negotiation(setup);
         run.Deliver(int.MaxValue);
@@ -139,7 +139,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
     }
 
     // Elliptic curve groups keep a negotiation to a few milliseconds; the states are the same as with MODP.
-    private static readonly Setup[] Setups =
+    internal static readonly Setup[] Setups =
     [
         new Setup(
             new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
