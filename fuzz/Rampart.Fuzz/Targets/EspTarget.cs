@@ -48,6 +48,9 @@ internal sealed class EspTarget : IFuzzTarget
 
     public string Name => "esp";
 
+    /// <summary>The status of the last unprotect (for the harness's own tests); null when none ran.</summary>
+    internal PacketStatus? LastStatus { get; private set; }
+
     public void Run(ReadOnlySpan<byte> input)
     {
         if (input.Length < 1)
@@ -70,11 +73,12 @@ internal sealed class EspTarget : IFuzzTarget
         }
 
         var processor = new IpsecProcessor(database);
+        LastStatus = null;
         _buffer.Load(packet);
         switch (mode)
         {
             case 0:
-                processor.Unprotect(_buffer, out _);
+                LastStatus = processor.Unprotect(_buffer, out _);
                 break;
             case 1:
                 using (var sending = new SecurityAssociationDatabase(TimeProvider.System))
@@ -82,7 +86,7 @@ internal sealed class EspTarget : IFuzzTarget
                     var sa = sending.AddOutbound(new OutboundSaKey(index, 0, 1, 2, false), Outbound[index], out _);
                     if (new IpsecProcessor(sending).Protect(sa, _buffer) == PacketStatus.Ok)
                     {
-                        processor.Unprotect(_buffer, out _);
+                        LastStatus = processor.Unprotect(_buffer, out _);
                     }
                 }
 
@@ -90,7 +94,7 @@ internal sealed class EspTarget : IFuzzTarget
             default:
                 if (AuthenticateNullEsp(_buffer.Span))
                 {
-                    processor.Unprotect(_buffer, out _);
+                    LastStatus = processor.Unprotect(_buffer, out _);
                 }
 
                 break;

@@ -28,6 +28,9 @@ internal sealed class IkeEngineTarget : IFuzzTarget
 
     public string Name => "ike-engine";
 
+    /// <summary>What the receiving engine did with the last input (for the harness's own tests).</summary>
+    internal IReadOnlyList<IkeAction> LastActions { get; private set; } = [];
+
     public void Run(ReadOnlySpan<byte> input)
     {
         if (input.Length < 2)
@@ -67,7 +70,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             datagram = [0, 0, 0, 0, .. datagram];
         }
 
-        run.Inject(toResponder, datagram, natTraversal, TimerDelays[(flags >> 3) & 3]);
+        LastActions = run.Inject(toResponder, datagram, natTraversal, TimerDelays[(flags >> 3) & 3]);
     }
 
     public IEnumerable<(string Name, byte[] Input)> Seeds()
@@ -202,7 +205,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
 
         public IkeV1Engine Engine(bool toResponder) => toResponder ? _responder : _initiator;
 
-        public void Inject(bool toResponder, byte[] datagram, bool natTraversal, TimeSpan? timerDelay)
+        public List<IkeAction> Inject(bool toResponder, byte[] datagram, bool natTraversal, TimeSpan? timerDelay)
         {
             var port = natTraversal ? IkeV1Engine.NatTraversalPort : IkeV1Engine.IkePort;
             var local = new IPEndPoint(toResponder ? AddressR : AddressI, port);
@@ -215,6 +218,8 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             {
                 engine.OnTimer(Now + delay, actions);
             }
+
+            return actions;
         }
 
         public void Dispose()
