@@ -7,7 +7,9 @@ pkgs=(python3 curl iproute2 iputils-ping iptables tshark tcpdump iperf3 procps p
       strongswan-charon strongswan-swanctl strongswan-libcharon libstrongswan libstrongswan-standard-plugins
       libcharon-extra-plugins
       # the benchmarks' strongSwan (bench/ike-rate.sh)
-      strongswan-pki libstrongswan-extra-plugins)
+      strongswan-pki libstrongswan-extra-plugins
+      # fuzz/run.sh (coverage-guided fuzzing with SharpFuzz)
+      afl++)
 pkgs+=(passwd) # useradd and groupadd: the control socket tests run the CLI as unprivileged users (setpriv, util-linux)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

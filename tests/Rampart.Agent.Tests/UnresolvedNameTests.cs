@@ -67,7 +67,7 @@ public sealed class UnresolvedNameTests : IDisposable
     }
 
     private static FilterVerdict? Classify(CompiledPolicy policy, IPAddress destination) =>
-        policy.Filters.Classify(new FlowKey(AddressPrefix.ToNumber(IPAddress.Parse("192.0.2.1")).Value, AddressPrefix.ToNumber(destination).Value, false, 1, 0, 0)).Filter?.Verdict;
+        policy.Filters.Classify(new FlowKey(AddressPrefix.ToNumber(IPAddress.Parse("192.0.2.1")).Value, AddressPrefix.ToNumber(destination).Value, false, 1, 0, 0), TrafficDirection.Outbound).Filter?.Verdict;
 
     private void AssignPartnerPolicy(string partner)
     {

@@ -70,7 +70,7 @@ public sealed partial class ControlServer(AgentOptions options, ControlDispatche
         }
     }
 
-    private async Task<ControlResponse> HandleLineAsync(PeerCredentials peer, string line, CancellationToken stoppingToken)
+    internal async Task<ControlResponse> HandleLineAsync(PeerCredentials peer, string line, CancellationToken stoppingToken)
     {
         ControlRequest? request;
         try

@@ -77,14 +77,14 @@ public class FilterCompilerTests
         var compiled = FilterCompiler.Compile(Partner(destination: "gone.example"), Me, null, _ => [], out _);
 
         // Whatever address the name would have had, nothing from me goes out (or comes in) in clear.
-        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter?.Verdict);
-        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("198.51.100.9", "192.0.2.1")).Filter?.Verdict);
-        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("2001:db8::1", "2001:db8::9")).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.9"), TrafficDirection.Outbound).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("198.51.100.9", "192.0.2.1"), TrafficDirection.Inbound).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("2001:db8::1", "2001:db8::9"), TrafficDirection.Outbound).Filter?.Verdict);
 
         // DNS still goes out, so the name can resolve.
-        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.53", FlowKey.Udp, destinationPort: 53)).Filter?.Verdict);
-        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("198.51.100.53", "192.0.2.1", FlowKey.Udp, sourcePort: 53)).Filter?.Verdict);
-        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.53", FlowKey.Udp, destinationPort: 54)).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.53", FlowKey.Udp, destinationPort: 53), TrafficDirection.Outbound).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("198.51.100.53", "192.0.2.1", FlowKey.Udp, sourcePort: 53), TrafficDirection.Inbound).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.53", FlowKey.Udp, destinationPort: 54), TrafficDirection.Outbound).Filter?.Verdict);
     }
 
     [Fact]
@@ -103,12 +103,12 @@ public class FilterCompilerTests
 
         var compiled = FilterCompiler.Compile(snapshot, Me, null, _ => [], out _);
 
-        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter?.Verdict);
-        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.80", FlowKey.Tcp, destinationPort: 80)).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Block, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.9"), TrafficDirection.Outbound).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, compiled.Filters.Classify(Flow("192.0.2.1", "198.51.100.80", FlowKey.Tcp, destinationPort: 80), TrafficDirection.Outbound).Filter?.Verdict);
         var resolved = FilterCompiler.Compile(snapshot, Me, null, _ => [IPAddress.Parse("198.51.100.9")], out _);
         Assert.Empty(resolved.UnresolvedNames);
-        Assert.Equal(FilterVerdict.Negotiate, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.9")).Filter?.Verdict);
-        Assert.Equal(FilterVerdict.Permit, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.10")).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Negotiate, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.9"), TrafficDirection.Outbound).Filter?.Verdict);
+        Assert.Equal(FilterVerdict.Permit, resolved.Filters.Classify(Flow("192.0.2.1", "198.51.100.10"), TrafficDirection.Outbound).Filter?.Verdict);
     }
 
     [Fact]

@@ -1,0 +1,242 @@
+using System.Net;
+using Rampart.Core.Algorithms;
+using Rampart.Ike;
+using Rampart.Ike.V1;
+using Rampart.Ike.Wire;
+
+namespace Rampart.Fuzz.Targets;
+
+/// <summary>
+/// An IKEv1 engine, initiator or responder, in every state of a real negotiation, receives the fuzzed datagram.
+/// The engine must never throw. Input: [selector][flags][datagram]. The selector picks the negotiation setup, the
+/// receiving engine and the step (how many of the real exchange's datagrams were delivered before). Flags: bit 0
+/// copies the cookies, bit 2 the message ID, from the datagram the real peer would send next (so a mutated message
+/// reaches the state's handler instead of the unknown-cookie drop); bit 1 sends it over UDP 4500 with the non-ESP marker;
+/// bits 3-4 run the engine's timer afterwards; bit 5 encrypts the message with the receiver's ISAKMP SA keys
+/// (<see cref="IsakmpSealer"/>), so that fuzzed payloads get behind the encryption and quick mode's HASH(1).
+/// </summary>
+internal sealed class IkeEngineTarget : IFuzzTarget
+{
+    private const int PatchCookies = 1;
+    private const int NatTraversalPort = 2;
+    private const int PatchMessageId = 4;
+    private const int Seal = 0x20;
+
+    // Flags bits 3-4: whether the receiving engine's timer runs after the datagram, and when: none, a retransmission,
+    // the half-open timeout, past every lifetime.
+    private static readonly TimeSpan?[] TimerDelays = [null, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(31), TimeSpan.FromHours(9)];
+
+    public string Name => "ike-engine";
+
+    /// <summary>What the receiving engine did with the last input (for the harness's own tests).</summary>
+    internal IReadOnlyList<IkeAction> LastActions { get; private set; } = [];
+
+    public void Run(ReadOnlySpan<byte> input)
+    {
+        if (input.Length < 2)
+        {
+            return;
+        }
+
+        var setup = Setups[input[0] % Setups.Length];
+        var toResponder = (input[0] / Setups.Length & 1) != 0;
+        var step = input[0] / Setups.Length / 2 % (setup.Steps + 1);
+        var flags = input[1];
+        var datagram = input[2..].ToArray();
+
+        using var run = new Negotiation(setup);
+        run.Deliver(step);
+        if (run.NextOrLast() is { } reference)
+        {
+            if ((flags & PatchCookies) != 0 && datagram.Length >= 16)
+            {
+                reference.AsSpan(0, 16).CopyTo(datagram);
+            }
+
+            if ((flags & PatchMessageId) != 0 && datagram.Length >= 24)
+            {
+                reference.AsSpan(20, 4).CopyTo(datagram.AsSpan(20));
+            }
+        }
+
+        if ((flags & Seal) != 0 && IsakmpSealer.Seal(run.Engine(toResponder), datagram) is { } sealedMessage)
+        {
+            datagram = sealedMessage;
+        }
+
+        var natTraversal = (flags & NatTraversalPort) != 0;
+        if (natTraversal)
+        {
+            datagram = [0, 0, 0, 0, .. datagram];
+        }
+
+        LastActions = run.Inject(toResponder, datagram, natTraversal, TimerDelays[(flags >> 3) & 3]);
+    }
+
+    public IEnumerable<(string Name, byte[] Input)> Seeds()
+    {
+        for (var s = 0; s < Setups.Length; s++)
+        {
+            var transcript = RecordNegotiation(Setups[s]);
+            for (var step = 0; step < transcript.Count; step++)
+            {
+                var selector = (byte)(s + (Setups.Length * ((transcript[step].ToResponder ? 1 : 0) + (2 * step))));
+                var flags = PatchCookies | PatchMessageId | (transcript[step].NatTraversal ? NatTraversalPort : 0);
+                yield return ($"setup{s}-step{step:D2}", [selector, (byte)flags, .. transcript[step].Datagram]);
+            }
+
+            foreach (var (name, step, toResponder, flags, plaintext) in PlaintextSeeds(Setups[s]))
+            {
+                var selector = (byte)(s + (Setups.Length * ((toResponder ? 1 : 0) + (2 * step))));
+                yield return ($"setup{s}-{name}", [selector, (byte)flags, .. plaintext]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sealed-mode seeds: the real quick mode's first message in clear (for the responder before it arrives), and an
+    /// informational exchange with a delete and a DPD R-U-THERE for each side of an established SA.
+    /// </summary>
+    public static IEnumerable<(string Name, int Step, bool ToResponder, int Flags, byte[] Plaintext)> PlaintextSeeds(Setup setup)
+    {
+        using var run = new Negotiation(setup);
+        run.Deliver(int.MaxValue);
+        var firstQuickMode = run.Transcript.FindIndex(t => t.Datagram[18] == (byte)ExchangeType.QuickMode);
+        if (firstQuickMode >= 0 && IsakmpSealer.Open(run.Engine(toResponder: true), run.Transcript[firstQuickMode].Datagram) is { } quickMode)
+        {
+            var port = run.Transcript[firstQuickMode].NatTraversal ? NatTraversalPort : 0;
+            yield return ("qm1-plain", firstQuickMode, true, Seal | PatchCookies | PatchMessageId | port, quickMode);
+        }
+
+        var header = new IsakmpHeader(0, 0, PayloadType.None, ExchangeType.Informational, IsakmpFlags.None, 0x0102_0304, 0);
+        var informational = new IsakmpMessage(header,
+        [
+            new DeletePayload(ProtocolId.IpsecEsp, 4, [[0x10, 0x00, 0x00, 0x01]]),
+            new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThere, new byte[16], [0, 0, 0, 7]),
+        ]).ToArray();
+        var natTraversal = run.Transcript[^1].NatTraversal ? NatTraversalPort : 0;
+        yield return ("informational-plain-r", run.Transcript.Count, true, Seal | PatchCookies | natTraversal, informational);
+        yield return ("informational-plain-i", run.Transcript.Count, false, Seal | PatchCookies | natTraversal, informational);
+    }
+
+    /// <summary>The datagrams of a whole negotiation (Main Mode and Quick Mode), in delivery order, without non-ESP markers.</summary>
+    public static List<(bool ToResponder, byte[] Datagram, bool NatTraversal)> RecordNegotiation(Setup? setup = null)
+    {
+        setup ??= Setups[0];
+        using var run = new Negotiation(setup);
+        run.Deliver(int.MaxValue);
+        return run.Transcript;
+    }
+
+    internal sealed record Setup(IkeProposal Phase1, QuickModePolicy QuickMode, bool ForceUdpEncapsulation)
+    {
+        public int Steps { get; init; } = -1;
+
+        /// <summary>Datagrams a full negotiation of this setup delivers (computed once).</summary>
+        public Setup WithSteps()
+        {
+            using var run = new Negotiation(this);
+            run.Deliver(int.MaxValue);
+            return this with { Steps = run.Transcript.Count };
+        }
+    }
+
+    // Elliptic curve groups keep a negotiation to a few milliseconds; the states are the same as with MODP.
+    internal static readonly Setup[] Setups =
+    [
+        new Setup(
+            new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
+            new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000)], DhGroup.None, IpsecMode.Transport),
+            ForceUdpEncapsulation: false).WithSteps(),
+        new Setup(
+            new IkeProposal(CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
+            new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000)], DhGroup.Ecp256, IpsecMode.Tunnel),
+            ForceUdpEncapsulation: true).WithSteps(),
+    ];
+
+    /// <summary>Two engines joined in memory, as the IKE tests' TwoEngines: an initiator's acquire, then delivery step by step.</summary>
+    private sealed class Negotiation : IDisposable
+    {
+        private static readonly IPAddress AddressI = IPAddress.Parse("192.0.2.1");
+        private static readonly IPAddress AddressR = IPAddress.Parse("192.0.2.2");
+        private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        private static readonly byte[] Psk = "ABC123"u8.ToArray();
+
+        private readonly Queue<(bool ToResponder, SendDatagram Send)> _inFlight = new();
+        private readonly IkeV1Engine _initiator;
+        private readonly IkeV1Engine _responder;
+
+        public Negotiation(Setup setup)
+        {
+            var initiatorPeer = new IkeV1PeerConfig(AddressR, Psk, [setup.Phase1]) { ForceUdpEncapsulation = setup.ForceUdpEncapsulation };
+            var responderPeer = new IkeV1PeerConfig(AddressI, Psk, [setup.Phase1]);
+            _initiator = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
+            _responder = new IkeV1Engine(new IkeV1EngineOptions
+            {
+                FindPeer = address => address.Equals(AddressI) ? responderPeer : null,
+                FindQuickMode = (_, _) => setup.QuickMode,
+            });
+            var actions = new List<IkeAction>();
+            var selector = new TrafficSelector(ProxyIdentity.Host(AddressI), ProxyIdentity.Host(AddressR));
+            _initiator.Acquire(initiatorPeer, new IPEndPoint(AddressI, IkeV1Engine.IkePort), selector, setup.QuickMode, Now, actions);
+            Queue(toResponder: true, actions);
+        }
+
+        /// <summary>What was delivered; a datagram sent to UDP 4500 without its non-ESP marker.</summary>
+        public List<(bool ToResponder, byte[] Datagram, bool NatTraversal)> Transcript { get; } = [];
+
+        /// <summary>Delivers up to <paramref name="count"/> datagrams of the real exchange.</summary>
+        public void Deliver(int count)
+        {
+            while (count-- > 0 && _inFlight.TryDequeue(out var item))
+            {
+                var natTraversal = item.Send.Remote.Port == IkeV1Engine.NatTraversalPort;
+                Transcript.Add((item.ToResponder, natTraversal ? item.Send.Datagram[4..] : item.Send.Datagram, natTraversal));
+                var actions = new List<IkeAction>();
+                (item.ToResponder ? _responder : _initiator).ProcessDatagram(item.Send.Datagram, item.Send.Remote, item.Send.Local, Now, actions);
+                Queue(!item.ToResponder, actions);
+            }
+        }
+
+        /// <summary>The datagram the real peer sends next (the last one once the exchange is over).</summary>
+        public byte[]? NextOrLast() =>
+            _inFlight.TryPeek(out var next) ? (next.Send.Remote.Port == IkeV1Engine.NatTraversalPort ? next.Send.Datagram[4..] : next.Send.Datagram)
+            : Transcript.Count > 0 ? Transcript[^1].Datagram : null;
+
+        public IkeV1Engine Engine(bool toResponder) => toResponder ? _responder : _initiator;
+
+        public List<IkeAction> Inject(bool toResponder, byte[] datagram, bool natTraversal, TimeSpan? timerDelay)
+        {
+            var port = natTraversal ? IkeV1Engine.NatTraversalPort : IkeV1Engine.IkePort;
+            var local = new IPEndPoint(toResponder ? AddressR : AddressI, port);
+            var remote = new IPEndPoint(toResponder ? AddressI : AddressR, port);
+            var engine = toResponder ? _responder : _initiator;
+            var actions = new List<IkeAction>();
+            engine.ProcessDatagram(datagram, local, remote, Now, actions);
+
+            if (timerDelay is { } delay)
+            {
+                engine.OnTimer(Now + delay, actions);
+            }
+
+            return actions;
+        }
+
+        public void Dispose()
+        {
+            _initiator.Dispose();
+            _responder.Dispose();
+        }
+
+        private void Queue(bool toResponder, List<IkeAction> actions)
+        {
+            foreach (var action in actions)
+            {
+                if (action is SendDatagram send)
+                {
+                    _inFlight.Enqueue((toResponder, send));
+                }
+            }
+        }
+    }
+}
