@@ -27,8 +27,11 @@ internal sealed class EspTarget : IFuzzTarget
     private static readonly IPAddress GatewayA4 = IPAddress.Parse("198.51.100.1");
     private static readonly IPAddress GatewayB4 = IPAddress.Parse("198.51.100.2");
 
-    /// <summary>The outbound side of each SA (host A); the inbound twin is the same with the ends swapped.</summary>
-    private static readonly SecurityAssociationSpec[] Outbound =
+    /// <summary>
+    /// The outbound side of each SA (host A); the inbound twin is the same with the ends swapped. Made afresh on every
+    /// read: an SA owns its keys and zeroes them when its database is disposed.
+    /// </summary>
+    private static SecurityAssociationSpec[] Outbound =>
     [
         Spec(0, SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, A4, B4),
         Spec(1, SaProtocol.Esp, CipherAlgorithm.ChaCha20Poly1305, IntegrityAlgorithm.None, A4, B4) with { Encapsulation = new UdpEncapsulation(), ExtendedSequenceNumbers = true },

@@ -36,13 +36,13 @@ internal sealed partial class DemoHost(string label, string networkNamespace, st
         ["ip", "netns", "exec", Namespace, "env", $"{StoreLocation.HomeVariable}={Home}", .. RampartBinary.Command, .. arguments], CommandTimeout, input);
 
     /// <summary>Runs a rampart command that must succeed; a failure ends the demo with its message.</summary>
-    public ToolResult RampartOrFail(params string[] arguments) => RampartOrFail(null, arguments);
+    public ToolResult RampartOrFail(params string[] arguments) => RampartWithInputOrFail(null, arguments);
 
     /// <summary>
     /// Runs a rampart command that must succeed with <paramref name="input"/> on its standard input: the pre-shared key
     /// goes there (<c>psk:-</c>), so it never shows in any process's argv.
     /// </summary>
-    public ToolResult RampartOrFail(string? input, params string[] arguments)
+    public ToolResult RampartWithInputOrFail(string? input, params string[] arguments)
     {
         var result = Rampart(input, arguments);
         return result.Succeeded

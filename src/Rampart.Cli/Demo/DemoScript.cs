@@ -42,7 +42,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
             {
                 // The key goes through standard input (psk:-); the narration shows the walkthrough's inline form.
                 var readsKey = command.Contains("psk:-");
-                host.RampartOrFail(readsKey ? PreSharedKey : null, command);
+                host.RampartWithInputOrFail(readsKey ? PreSharedKey : null, command);
                 if (host == a)
                 {
                     Console.WriteLine($"  A$ rampart {Quote(readsKey ? [.. command.Select(word => word == "psk:-" ? "psk:" + PreSharedKey : word)] : command)}");
@@ -76,9 +76,9 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         a.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("policy", "unassign", "Partner");
         b.RampartOrFail("rule", "delete", BuiltInPolicies.SecureServer, "1");
-        b.RampartOrFail(PreSharedKey, "rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:-");
+        b.RampartWithInputOrFail(PreSharedKey, "rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:-");
         // Client has only the default response rule; its authentication (Kerberos in the built-ins) is editable.
-        a.RampartOrFail(PreSharedKey, "policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:-");
+        a.RampartWithInputOrFail(PreSharedKey, "policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:-");
         a.RampartOrFail("policy", "assign", "Client");
         b.RampartOrFail("policy", "assign", "Secure Server");
         Console.WriteLine($"  A$ rampart policy set Client --default-response-auth psk:{PreSharedKey}");

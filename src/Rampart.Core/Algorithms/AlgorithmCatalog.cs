@@ -184,6 +184,18 @@ public static class AlgorithmCatalog
         _ => throw new ArgumentOutOfRangeException(nameof(integrity)),
     };
 
+    /// <summary>
+    /// Whether a legacy DES or 3DES key is one the cipher refuses (weak or semi-weak; for 3DES, equal thirds that make
+    /// it single DES). Only manual keys can be chosen so; a random IKE key is one with negligible probability.
+    /// </summary>
+    [SuppressMessage("Security", "CA5351", Justification = "Legacy DES/3DES, opt-in: only checks a key, encrypts nothing")]
+    public static bool IsWeakKey(CipherAlgorithm cipher, ReadOnlySpan<byte> key) => cipher switch
+    {
+        CipherAlgorithm.Des => key.Length == 8 && (System.Security.Cryptography.DES.IsWeakKey(key.ToArray()) || System.Security.Cryptography.DES.IsSemiWeakKey(key.ToArray())),
+        CipherAlgorithm.TripleDes => key.Length == 24 && System.Security.Cryptography.TripleDES.IsWeakKey(key.ToArray()),
+        _ => false,
+    };
+
     /// <summary>Describes why a name is unknown, listing the accepted spellings.</summary>
     [SuppressMessage("Globalization", "CA1305", Justification = "Fixed ASCII text")]
     public static string UnknownNameMessage(string kind, string text, IEnumerable<string> accepted) =>

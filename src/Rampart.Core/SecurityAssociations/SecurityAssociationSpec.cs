@@ -96,6 +96,11 @@ public sealed record SecurityAssociationSpec
             return $"{AlgorithmCatalog.Name(Cipher)} needs {AlgorithmCatalog.KeyMaterialLength(Cipher)} key bytes, got {CipherKey.Length}";
         }
 
+        if (AlgorithmCatalog.IsWeakKey(Cipher, CipherKey.Span))
+        {
+            return $"{AlgorithmCatalog.Name(Cipher)} key is a known weak key (for 3des: two equal 8-byte thirds make it single DES)";
+        }
+
         if (AlgorithmCatalog.IsAead(Cipher) && Integrity != IntegrityAlgorithm.None)
         {
             return "an AEAD cipher takes no separate integrity algorithm";

@@ -47,6 +47,28 @@ public class SpecificationTests
     }
 
     [Fact]
+    public void IsValid_AWeak3DesKey_IsRefusedWithTheReason_NotLeftToThrowWhenTheSaIsInstalled()
+    {
+        // Found while writing the fuzz harness: such a manual key passed validation and then threw in the transform.
+        var third = "0123456789abcdef";
+        var spec = new SecurityAssociationSpec
+        {
+            Spi = 0x1234,
+            Direction = SaDirection.Inbound,
+            LocalAddress = IPAddress.Parse("192.0.2.1"),
+            RemoteAddress = IPAddress.Parse("192.0.2.2"),
+            Cipher = CipherAlgorithm.TripleDes,
+            CipherKey = KeyMaterial.FromHex(third + third + "fedcba9876543210"),
+            Integrity = IntegrityAlgorithm.Sha1,
+            IntegrityKey = new KeyMaterial(new byte[20]),
+        };
+
+        Assert.False(spec.IsValid(out var error));
+        Assert.Contains("weak key", error, StringComparison.Ordinal);
+        Assert.True((spec with { CipherKey = KeyMaterial.FromHex(third + "fedcba9876543210" + "0011223344556677") }).IsValid(out _));
+    }
+
+    [Fact]
     public void KeyMaterial_DisposeZeroesAndComparesInConstantTime()
     {
         var a = KeyMaterial.FromHex("0102");
