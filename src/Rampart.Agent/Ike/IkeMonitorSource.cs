@@ -10,7 +10,10 @@ public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeS
     public Core.Monitoring.IkeStatistics Statistics()
     {
         var s = ike.LatestStatus.Statistics;
-        return new Core.Monitoring.IkeStatistics(s.MainModes, s.QuickModes, s.AuthenticationFailures, s.NegotiationFailures, s.PendingKeyOperations, s.KeyAdditions, s.KeyDeletions, s.Rekeys, s.DeadPeers, s.MainModeRenewals);
+        return new Core.Monitoring.IkeStatistics(s.MainModes, s.QuickModes, s.AuthenticationFailures, s.NegotiationFailures, s.PendingKeyOperations, s.KeyAdditions, s.KeyDeletions, s.Rekeys, s.DeadPeers, s.MainModeRenewals)
+        {
+            Flood = new IkeFloodCounters(s.DroppedDatagrams, s.HalfOpenEvicted, s.HalfOpenRefused, s.FailureAuditsSuppressed, s.AuditRecordsDropped),
+        };
     }
 
     public IReadOnlyList<MainModeAssociation> MainModeAssociations()

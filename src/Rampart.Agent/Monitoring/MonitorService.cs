@@ -90,7 +90,10 @@ public sealed class MonitorService(
             KeyDeletions: keying.KeyDeletions,
             Rekeys: keying.Rekeys,
             DeadPeers: keying.DeadPeers,
-            MainModeRenewals: keying.MainModeRenewals);
+            MainModeRenewals: keying.MainModeRenewals)
+        {
+            Flood = keying.Flood,
+        };
     }
 
     private MonitoredAssociation Row(BindingInfo binding, PolicySnapshot policies, ILookup<(int, int), PacketFilter> filters)

@@ -42,6 +42,11 @@ public sealed class RampartMetrics : IDisposable
         Counter("rampart.ike.rekeys", s => s.Rekeys, "{key}", "SAs replaced at their lifetime");
         Counter("rampart.ike.dead_peers", s => s.DeadPeers, "{peer}", "Peers declared dead by dead peer detection");
         Counter("rampart.ike.main_mode_renewals", s => s.MainModeRenewals, "{negotiation}", "Main modes renegotiated while in use");
+        Counter("rampart.ike.dropped_datagrams", s => s.Flood.DroppedDatagrams, "{datagram}", "IKE datagrams dropped because the IKE loop's queue was full (a flood)");
+        Counter("rampart.ike.half_open_evicted", s => s.Flood.HalfOpenEvicted, "{negotiation}", "Unproven half-open main modes evicted to admit new ones (a flood)");
+        Counter("rampart.ike.half_open_refused", s => s.Flood.HalfOpenRefused, "{negotiation}", "Main mode requests refused because every half-open slot was proven (a flood)");
+        Counter("rampart.audit.failures_summed_up", s => s.Flood.FailureAuditsSummedUp, "{record}", "Unauthenticated failure records summed up instead of written one by one");
+        Counter("rampart.audit.records_dropped", s => s.Flood.AuditRecordsDropped, "{record}", "Audit records dropped because the audit writer's queue was full");
         Meter.CreateObservableUpDownCounter("rampart.ike.pending_key_operations", () => Current().PendingKeyOperations, "{negotiation}", "Negotiations in progress");
     }
 

@@ -159,6 +159,11 @@ internal static class MonitorView
         ("Pending Key Operations", Number(s.PendingKeyOperations)),
         ("Main Mode Renewals", Number(s.MainModeRenewals)),
         ("Dead Peers", Number(s.DeadPeers)),
+        ("Datagrams Dropped (queue full)", Number(s.Flood.DroppedDatagrams)),
+        ("Half-Open Main Modes Evicted", Number(s.Flood.HalfOpenEvicted)),
+        ("Main Mode Requests Refused", Number(s.Flood.HalfOpenRefused)),
+        ("Failure Audits Summed Up", Number(s.Flood.FailureAuditsSummedUp)),
+        ("Audit Records Dropped", Number(s.Flood.AuditRecordsDropped)),
     ];
 
     private static void WriteColumns(TextWriter output, IReadOnlyList<string> header, IEnumerable<string[]> rows)

@@ -46,7 +46,11 @@ public sealed record MonitorStatistics(
     long KeyDeletions,
     long Rekeys,
     long DeadPeers,
-    long MainModeRenewals);
+    long MainModeRenewals)
+{
+    /// <summary>What IKE dropped or summed up to stay bounded under a flood (spoofed or not).</summary>
+    public IkeFloodCounters Flood { get; init; } = IkeFloodCounters.Zero;
+}
 
 /// <summary>IKE's counters for the monitor (the walkthrough's ISAKMP/Oakley statistics), counted from agent start.</summary>
 /// <param name="MainModes">Main modes (IKE SAs) established.</param>
@@ -72,4 +76,21 @@ public sealed record IkeStatistics(
     long MainModeRenewals)
 {
     public static IkeStatistics Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>What IKE dropped or summed up to stay bounded under a flood (spoofed or not).</summary>
+    public IkeFloodCounters Flood { get; init; } = IkeFloodCounters.Zero;
+}
+
+/// <summary>
+/// What IKE gave up to keep its state and the audit trail bounded, counted from agent start: non-zero values mean a
+/// flood (or a peer far busier than the bounds), worth an alert.
+/// </summary>
+/// <param name="DroppedDatagrams">IKE datagrams dropped because the IKE loop's queue was full.</param>
+/// <param name="HalfOpenEvicted">Unproven half-open Main Modes evicted, oldest first, to admit new ones.</param>
+/// <param name="HalfOpenRefused">Main Mode requests refused because the states they would need were all proven.</param>
+/// <param name="FailureAuditsSummedUp">Unauthenticated failure records counted into summary records instead of written one by one.</param>
+/// <param name="AuditRecordsDropped">Audit records dropped because the audit writer's queue was full.</param>
+public sealed record IkeFloodCounters(long DroppedDatagrams, long HalfOpenEvicted, long HalfOpenRefused, long FailureAuditsSummedUp, long AuditRecordsDropped)
+{
+    public static IkeFloodCounters Zero { get; } = new(0, 0, 0, 0, 0);
 }

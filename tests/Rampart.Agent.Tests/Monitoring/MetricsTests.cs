@@ -51,6 +51,8 @@ public sealed class MetricsTests : IDisposable
             "rampart.ipsec.replay_drops", "rampart.ipsec.soft_associations", "rampart.ike.main_modes", "rampart.ike.quick_modes",
             "rampart.ike.authentication_failures", "rampart.ike.negotiation_failures", "rampart.ike.key_additions",
             "rampart.ike.key_deletions", "rampart.ike.rekeys", "rampart.ike.pending_key_operations",
+            "rampart.ike.dropped_datagrams", "rampart.ike.half_open_evicted", "rampart.ike.half_open_refused",
+            "rampart.audit.failures_summed_up", "rampart.audit.records_dropped",
         })
         {
             Assert.True(seen.ContainsKey(name), $"{name} was not published");

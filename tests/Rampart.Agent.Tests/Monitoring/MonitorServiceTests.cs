@@ -176,7 +176,10 @@ public sealed class MonitorServiceTests : IDisposable
     public void Statistics_IncludeTheIkeSourcesCounters_AndMainModes()
     {
         var ike = new FixedIkeStatistics(
-            new IkeStatistics(MainModes: 3, QuickModes: 7, AuthenticationFailures: 1, NegotiationFailures: 2, PendingKeyOperations: 1, KeyAdditions: 14, KeyDeletions: 4, Rekeys: 2, DeadPeers: 1, MainModeRenewals: 5),
+            new IkeStatistics(MainModes: 3, QuickModes: 7, AuthenticationFailures: 1, NegotiationFailures: 2, PendingKeyOperations: 1, KeyAdditions: 14, KeyDeletions: 4, Rekeys: 2, DeadPeers: 1, MainModeRenewals: 5)
+            {
+                Flood = new IkeFloodCounters(DroppedDatagrams: 11, HalfOpenEvicted: 12, HalfOpenRefused: 13, FailureAuditsSummedUp: 14, AuditRecordsDropped: 15),
+            },
             [new MainModeAssociation("192.0.2.1", "192.0.2.2", "psk: 192.0.2.2", "psk", "AES-CBC-256/SHA-256/DH 14", 7, 60, 28740)]);
         using var hosts = new MonitorHosts(ike);
 
@@ -192,6 +195,7 @@ public sealed class MonitorServiceTests : IDisposable
         Assert.Equal(2, snapshot.Statistics.Rekeys);
         Assert.Equal(1, snapshot.Statistics.DeadPeers);
         Assert.Equal(5, snapshot.Statistics.MainModeRenewals);
+        Assert.Equal(new IkeFloodCounters(11, 12, 13, 14, 15), snapshot.Statistics.Flood);
         Assert.Equal("192.0.2.2", Assert.Single(snapshot.MainModes).Peer);
     }
 
