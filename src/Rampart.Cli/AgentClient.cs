@@ -1,7 +1,7 @@
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Rampart.Core.Control;
+using Rampart.Lab;
 using Rampart.Store;
 
 namespace Rampart.Cli;
@@ -19,10 +19,10 @@ internal static class AgentClient
     {
         // Requests may carry keys (sa add): never to a socket in a directory someone else controls.
         StateDirectory.Check(StoreLocation.Home);
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        ControlClient client;
         try
         {
-            socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
+            client = ControlClient.Connect(SocketPath, timeout ?? TimeSpan.FromSeconds(30));
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AccessDenied)
         {
@@ -34,14 +34,10 @@ internal static class AgentClient
             throw new AgentUnavailableException();
         }
 
-        socket.ReceiveTimeout = (int)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
-        using var stream = new NetworkStream(socket);
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var request = new ControlRequest(command, arguments is null ? null : JsonSerializer.SerializeToElement(arguments, arguments.GetType(), ControlJson.Options));
-        writer.WriteLine(JsonSerializer.Serialize(request, ControlJson.Options));
-        var line = reader.ReadLine() ?? throw new IOException("the agent closed the control connection without answering");
-        return JsonSerializer.Deserialize<ControlResponse>(line, ControlJson.Options) ?? throw new IOException("the agent sent an empty answer");
+        using (client)
+        {
+            return client.Send(command, arguments);
+        }
     }
 
     /// <summary>Runs a command and prints its result as JSON or through <paramref name="print"/>; errors exit 1.</summary>

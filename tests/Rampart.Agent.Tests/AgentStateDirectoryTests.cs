@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Rampart.Lab;
 
 namespace Rampart.Agent.Tests;
 
@@ -83,48 +83,18 @@ public sealed class AgentStateDirectoryTests : IDisposable
     /// <summary>Starts rampartd on <see cref="Home"/> and waits for it to give up; an agent still running fails the test.</summary>
     private (int ExitCode, string Error) RunAgent()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            throw new InvalidOperationException("This test runs rampartd in its own network namespace: run it as root.");
-        }
-
-        var ns = $"rsd-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24];
-        Run("ip", "netns", "add", ns);
+        using var pair = new NetworkNamespacePair();
         try
         {
-            var start = new ProcessStartInfo("ip", ["netns", "exec", ns, "dotnet", Path.Combine(AppContext.BaseDirectory, "rampartd.dll")])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["RAMPART_HOME"] = Home;
-            using var agent = Process.Start(start)!;
-            var error = agent.StandardError.ReadToEndAsync();
-            var output = agent.StandardOutput.ReadToEndAsync();
-            if (!agent.WaitForExit(TimeSpan.FromSeconds(30)))
-            {
-                agent.Kill(entireProcessTree: true);
-                agent.WaitForExit();
-                Assert.Fail("rampartd started in an unsafe state directory: " + output.Result);
-            }
-
-            return (agent.ExitCode, error.Result);
+            var agent = Tool.Run(["ip", "netns", "exec", pair.A, "env", "RAMPART_HOME=" + Home, .. RampartBinaries.Built(RampartBinaries.BesideThisAssembly.Agent)], TimeSpan.FromSeconds(30));
+            return (agent.ExitCode, agent.Error);
         }
-        finally
+        catch (TimeoutException)
         {
-            Run("ip", "netns", "del", ns);
+            Assert.Fail("rampartd started in an unsafe state directory");
+            throw;
         }
     }
 
-    private static void Run(string fileName, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(fileName, arguments) { RedirectStandardError = true })
-            ?? throw new InvalidOperationException($"{fileName} did not start");
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} failed (the test needs root): {error}");
-        }
-    }
+    private static void Run(string fileName, params string[] arguments) => Tool.Run([fileName, .. arguments]).EnsureSuccess($"{fileName} (the test needs root)");
 }

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Rampart.Lab;
 
 namespace Rampart.Cli.Tests;
 
@@ -30,31 +29,12 @@ public sealed class RampartProcess : IDisposable
 
     public CliResult RunWithInput(string? input, params string[] args)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "rampart.dll");
-        var start = new ProcessStartInfo("dotnet", [cli, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = input is not null,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        start.Environment["RAMPART_HOME"] = Home;
-        using var process = Process.Start(start)!;
-        if (input is not null)
-        {
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
-        }
-
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill();
-            throw new TimeoutException($"rampart {string.Join(' ', args)} did not finish in 60 s");
-        }
-
-        return new CliResult(process.ExitCode, stdout, stderr.Result);
+        var result = Tool.Run(
+            ["dotnet", Path.Combine(AppContext.BaseDirectory, "rampart.dll"), .. args],
+            TimeSpan.FromSeconds(60),
+            input,
+            new Dictionary<string, string> { ["RAMPART_HOME"] = Home });
+        return new CliResult(result.ExitCode, result.Output, result.Error);
     }
 
     /// <summary>Runs and asserts success, returning stdout.</summary>

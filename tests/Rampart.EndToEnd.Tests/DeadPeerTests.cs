@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
+using Rampart.TestLab;
 
 namespace Rampart.EndToEnd.Tests;
 
@@ -22,14 +23,14 @@ public sealed class DeadPeerTests
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        a.StartAgent("RAMPART_IKE_DPD_IDLE_MS=" + IdleMilliseconds);
-        b.StartAgent();
+        a.Start("RAMPART_IKE_DPD_IDLE_MS=" + IdleMilliseconds);
+        b.Start();
         a.BuildPartnerPolicy(b.Address, "ABC123", "high");
         b.BuildPartnerPolicy(a.Address, "ABC123", "high");
         Wait.Until(() => a.Ping(b.Address), TimeSpan.FromSeconds(20), "a ping answered through IPsec\n" + a.AgentOutput);
         Assert.Equal(2, a.SaList().Count);
 
-        b.KillAgent();
+        b.Kill();
         var killed = Stopwatch.StartNew();
         Wait.Until(() => !a.Ping(b.Address) && DeadPeers(a) == 1, TimeSpan.FromSeconds(40), "A finding B dead\n" + a.AgentOutput);
 
@@ -41,7 +42,7 @@ public sealed class DeadPeerTests
         Assert.Contains(await a.AuditAsync(543), r => Field(r, "Details") == "peer dead (no answer to dead peer detection)");
 
         // A's next packets negotiate afresh: B's new agent answers a retransmission of A's Main Mode.
-        b.StartAgent();
+        b.Start();
         Wait.Until(() => a.Ping(b.Address), TimeSpan.FromSeconds(40), "a ping answered after B's restart\n" + a.AgentOutput + b.AgentOutput);
 
         // Fresh SAs that the two sides agree on (now and then a held packet's release races the first quick mode into

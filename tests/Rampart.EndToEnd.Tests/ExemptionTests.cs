@@ -1,4 +1,5 @@
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
+using Rampart.TestLab;
 
 namespace Rampart.EndToEnd.Tests;
 
@@ -60,7 +61,7 @@ public sealed class ExemptionTests
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
         var services = pair.StartProcess(pair.B, "python3", "-c", Services);
         services.WaitForText("ready", TimeSpan.FromSeconds(20));
-        b.StartAgent();
+        b.Start();
 
         // With no policy the services answer every probe: silence later is the policy's doing, not the probe's.
         Assert.All(ProbeFrom(a), line => Assert.EndsWith("answered", line, StringComparison.Ordinal));
@@ -84,7 +85,7 @@ public sealed class ExemptionTests
 
         // IKE to and from the agents' own ports still works through the block-all policy.
         using var capture = pair.Own(new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA));
-        a.StartAgent();
+        a.Start();
         a.Cli("filterlist", "create", "Partner Ping");
         a.Cli("filter", "add", "Partner Ping", "--src", "me", "--dst", b.Address, "--protocol", "icmp");
         a.Cli("filteraction", "create", "Partner Filter Action", "--negotiate", "--method", "high");

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
+using Rampart.TestLab;
 
 namespace Rampart.EndToEnd.Tests;
 
@@ -22,8 +23,8 @@ public sealed class PartnerPolicyTests
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        a.StartAgent();
-        b.StartAgent();
+        a.Start();
+        b.Start();
         a.BuildPartnerPolicy(b.Address, "ABC123", method);
         b.BuildPartnerPolicy(a.Address, "ABC123", method);
         using var capture = pair.Own(new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA));
@@ -71,8 +72,8 @@ public sealed class PartnerPolicyTests
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        a.StartAgent();
-        b.StartAgent();
+        a.Start();
+        b.Start();
         a.BuildPartnerPolicy(b.Address, "ABC123", "high", tunnel: true);
         b.BuildPartnerPolicy(a.Address, "ABC123", "high", tunnel: true);
         using var capture = pair.Own(new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA));
@@ -94,8 +95,8 @@ public sealed class PartnerPolicyTests
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.Address6A));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.Address6B));
-        a.StartAgent();
-        b.StartAgent();
+        a.Start();
+        b.Start();
         a.BuildPartnerPolicy(b.Address, "ABC123", "high");
         b.BuildPartnerPolicy(a.Address, "ABC123", "high");
         using var capture = pair.Own(new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA));
@@ -118,8 +119,8 @@ public sealed class PartnerPolicyTests
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        a.StartAgent();
-        b.StartAgent();
+        a.Start();
+        b.Start();
         a.BuildPartnerPolicy(b.Address, "ABC123", "medium");
         b.BuildPartnerPolicy(a.Address, "WRONG1", "medium");
 
@@ -142,7 +143,7 @@ public sealed class PartnerPolicyTests
         Prerequisites.Require("iptables", "ping");
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
-        a.StartAgent();
+        a.Start();
         a.Cli("rule", "delete", "Server", "1");
         a.Cli("rule", "add", "Server", "--filterlist", "All IP Traffic", "--action", "Request Security (Optional)", "--auth", "psk:ABC123");
         a.Assign("Server");
@@ -165,8 +166,8 @@ public sealed class PartnerPolicyTests
         using var client = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
         // The test is about security, not the fallback: on a loaded machine the client's first IKE answer may take
         // longer than the 3 s fallback wait, and a soft association would then let the first pings out in clear.
-        server.StartAgent("RAMPART_IKE_FALLBACK_MS=15000");
-        client.StartAgent();
+        server.Start("RAMPART_IKE_FALLBACK_MS=15000");
+        client.Start();
         server.Cli("rule", "delete", "Server", "1");
         server.Cli("rule", "add", "Server", "--filterlist", "All IP Traffic", "--action", "Request Security (Optional)", "--auth", "psk:ABC123");
         server.Assign("Server");
@@ -196,8 +197,8 @@ public sealed class PartnerPolicyTests
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        a.StartAgent();
-        b.StartAgent();
+        a.Start();
+        b.Start();
         a.BuildPartnerPolicy(b.Address, "ABC123", "high");
         b.BuildPartnerPolicy(a.Address, "ABC123", "high");
         Wait.Until(() => a.Ping(b.Address), NegotiationDeadline, "a secured ping");

@@ -4,7 +4,8 @@ using System.Net;
 using Rampart.Core.Algorithms;
 using Rampart.Ike;
 using Rampart.Ike.V1;
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
+using Rampart.TestLab;
 using Xunit.Abstractions;
 
 namespace Rampart.EndToEnd.Tests;
@@ -28,8 +29,8 @@ public sealed class SpoofedFloodTests(ITestOutputHelper output)
         using var pair = new NetworkNamespacePair();
         using var a = pair.Own(new AgentHost(pair, pair.A, NetworkNamespacePair.AddressA));
         using var b = pair.Own(new AgentHost(pair, pair.B, NetworkNamespacePair.AddressB));
-        a.StartAgent();
-        b.StartAgent();
+        a.Start();
+        b.Start();
         a.BuildPartnerPolicy(b.Address, Psk, "high");
 
         // B negotiates with A and with all of 2001:db8::/32, so every spoofed Main Mode request is one it would answer.

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using Rampart.Lab;
 
 namespace Rampart.EndToEnd.Tests;
 
@@ -11,9 +11,8 @@ namespace Rampart.EndToEnd.Tests;
 /// socket (IPPROTO_RAW: we write the whole packet) opened inside a network namespace: the socket is created on a
 /// thread that joined the namespace with setns(2), which affects that thread only. Needs root.
 /// </summary>
-public sealed partial class SpoofedSourceFlooder : IDisposable
+public sealed class SpoofedSourceFlooder : IDisposable
 {
-    private const int CloneNewNet = 0x40000000;
     private const int UdpHeader = 8;
     private const int Ipv6Header = 40;
     private readonly Socket _socket;
@@ -24,28 +23,7 @@ public sealed partial class SpoofedSourceFlooder : IDisposable
     public SpoofedSourceFlooder(string ns, IPAddress target)
     {
         _target = target;
-        Socket? socket = null;
-        Exception? failure = null;
-        var opener = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle("/var/run/netns/" + ns);
-                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    throw new InvalidOperationException($"setns into {ns} failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.Raw);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        opener.Start();
-        opener.Join();
-        _socket = socket ?? throw new InvalidOperationException("cannot open a raw IPv6 socket in " + ns, failure);
+        _socket = NetworkNamespace.Run(ns, () => new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.Raw));
     }
 
     /// <summary>Datagrams sent so far.</summary>
@@ -149,7 +127,4 @@ public sealed partial class SpoofedSourceFlooder : IDisposable
         BinaryPrimitives.WriteUInt16BigEndian(udp[6..], checksum == 0 ? (ushort)0xffff : checksum);
         return Ipv6Header + udpLength;
     }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int nsType);
 }

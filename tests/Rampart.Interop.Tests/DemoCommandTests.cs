@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Rampart.Interop.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Interop.Tests;
 
@@ -10,7 +11,7 @@ public sealed partial class DemoCommandTests
     [Fact]
     public void Demo_SecuresThePings_AndCleansUp()
     {
-        Prerequisites.Require();
+        StrongSwanPrerequisites.Require();
         var demo = Tool.Run(["dotnet", Path.Combine(AppContext.BaseDirectory, "rampart.dll"), "demo"], timeout: TimeSpan.FromMinutes(5));
 
         Assert.True(demo.Succeeded, $"rampart demo exited {demo.ExitCode}:\n{demo.Output}\n{demo.Error}");

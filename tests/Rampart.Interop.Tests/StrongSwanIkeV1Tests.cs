@@ -1,4 +1,5 @@
 using Rampart.Interop.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Interop.Tests;
 
@@ -19,8 +20,8 @@ public sealed class StrongSwanIkeV1Tests
         using var lab = new StrongSwanLab(CipherSuite.Named(suiteName));
 
         // The first echo request matches the Negotiate filter with no SA: the acquire starts Main Mode.
-        Assert.True(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, PingAttempts), "no reply from strongSwan's side\n" + lab.Diagnostics());
-        Assert.True(StrongSwanLab.Ping(lab.RightNamespace, StrongSwanLab.RampartAddress, 3), "no reply to strongSwan's ping\n" + lab.Diagnostics());
+        Assert.True(NetworkNamespacePair.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, PingAttempts), "no reply from strongSwan's side\n" + lab.Diagnostics());
+        Assert.True(NetworkNamespacePair.Ping(lab.RightNamespace, StrongSwanLab.RampartAddress, 3), "no reply to strongSwan's ping\n" + lab.Diagnostics());
 
         AssertEstablishedOnBothSides(lab);
         AssertWireSecuredAndDissectedCleanly(lab);
@@ -35,8 +36,8 @@ public sealed class StrongSwanIkeV1Tests
 
         var initiate = lab.Swanctl("--initiate", "--ike", StrongSwanLab.Connection, "--child", StrongSwanLab.Child, "--timeout", "30");
         Assert.True(initiate.Succeeded, $"swanctl --initiate failed: {initiate.Output}\n{lab.Diagnostics()}");
-        Assert.True(StrongSwanLab.Ping(lab.RightNamespace, StrongSwanLab.RampartAddress, 3), "no reply to strongSwan's ping\n" + lab.Diagnostics());
-        Assert.True(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 3), "no reply to Rampart's ping\n" + lab.Diagnostics());
+        Assert.True(NetworkNamespacePair.Ping(lab.RightNamespace, StrongSwanLab.RampartAddress, 3), "no reply to strongSwan's ping\n" + lab.Diagnostics());
+        Assert.True(NetworkNamespacePair.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 3), "no reply to Rampart's ping\n" + lab.Diagnostics());
 
         AssertEstablishedOnBothSides(lab);
         AssertWireSecuredAndDissectedCleanly(lab);
@@ -51,22 +52,22 @@ public sealed class StrongSwanIkeV1Tests
 
         if (rampartInitiates)
         {
-            Assert.False(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 8), "a ping passed with the wrong key\n" + lab.Diagnostics());
+            Assert.False(NetworkNamespacePair.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 8), "a ping passed with the wrong key\n" + lab.Diagnostics());
         }
         else
         {
             Assert.False(lab.Swanctl("--initiate", "--ike", StrongSwanLab.Connection, "--child", StrongSwanLab.Child, "--timeout", "20").Succeeded);
-            Assert.False(StrongSwanLab.Ping(lab.RightNamespace, StrongSwanLab.RampartAddress, 2), "a ping passed with the wrong key");
+            Assert.False(NetworkNamespacePair.Ping(lab.RightNamespace, StrongSwanLab.RampartAddress, 2), "a ping passed with the wrong key");
         }
 
         var strongSwanSas = lab.Swanctl("--list-sas").EnsureSuccess().Output;
         Assert.DoesNotContain("ESTABLISHED", strongSwanSas, StringComparison.Ordinal);
         Assert.DoesNotContain("INSTALLED", strongSwanSas, StringComparison.Ordinal);
-        Assert.Equal(0, lab.Rampart.SecurityAssociations().GetArrayLength());
-        var failures = lab.Rampart.AuditEvents(545);
+        Assert.Empty(lab.Rampart.SaList());
+        var failures = lab.Rampart.Audit(545);
         Assert.True(failures.Count > 0, "rampartd audited no 545 (IKE peer authentication failed)\n" + lab.Diagnostics());
         Assert.All(failures, e => Assert.Contains("AuthenticationFailed", e.GetProperty("summary").GetString(), StringComparison.Ordinal));
-        Assert.Empty(lab.Rampart.AuditEvents(541));
+        Assert.Empty(lab.Rampart.Audit(541));
 
         lab.StopCapture();
         Assert.True(lab.CountPackets("isakmp") > 0, "no IKE on the wire");
@@ -84,17 +85,17 @@ public sealed class StrongSwanIkeV1Tests
     public void OneWayTraffic_RampartProbesWithDeadPeerDetection_StrongSwanAcknowledges_AndTheSasStay()
     {
         using var lab = new StrongSwanLab(CipherSuite.Modern, rampartEnvironment: ["RAMPART_IKE_DPD_IDLE_MS=2000"]);
-        Assert.True(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, PingAttempts), "no reply from strongSwan's side\n" + lab.Diagnostics());
+        Assert.True(NetworkNamespacePair.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, PingAttempts), "no reply from strongSwan's side\n" + lab.Diagnostics());
 
         // strongSwan stops answering pings: Rampart sends through the tunnel and hears nothing back.
         Tool.Run(["ip", "netns", "exec", lab.RightNamespace, "iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "echo-reply", "-j", "DROP"]).EnsureSuccess();
-        Assert.False(StrongSwanLab.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 8), "strongSwan still answered pings");
+        Assert.False(NetworkNamespacePair.Ping(lab.LeftNamespace, StrongSwanLab.StrongSwanAddress, 8), "strongSwan still answered pings");
 
         var trace = File.ReadAllText(Path.Combine(lab.Rampart.Home, "trace", "ike.log"));
         Assert.Matches(@"R-U-THERE \d+ sent to 192\.0\.2\.2", trace);
         Assert.Matches(@"R-U-THERE-ACK \d+ from 192\.0\.2\.2", trace);
         Assert.DoesNotContain("did not answer dead peer detection", trace, StringComparison.Ordinal);
-        Assert.True(lab.Rampart.SecurityAssociations().GetArrayLength() >= 2, "rampartd removed the SAs of a live peer\n" + lab.Diagnostics());
+        Assert.True(lab.Rampart.SaList().Count >= 2, "rampartd removed the SAs of a live peer\n" + lab.Diagnostics());
         lab.StopCapture();
         Assert.Equal(0, lab.CountPackets("isakmp && _ws.malformed"));
     }
@@ -104,15 +105,15 @@ public sealed class StrongSwanIkeV1Tests
         var strongSwanSas = lab.Swanctl("--list-sas").EnsureSuccess().Output;
         Assert.Contains("ESTABLISHED", strongSwanSas, StringComparison.Ordinal);
         Assert.Contains("INSTALLED, TUNNEL-in-UDP", strongSwanSas, StringComparison.Ordinal);
-        var rampartSas = lab.Rampart.SecurityAssociations();
-        Assert.True(rampartSas.GetArrayLength() >= 2, "rampartd runs no inbound/outbound pair: " + rampartSas);
-        Assert.All(rampartSas.EnumerateArray(), sa =>
+        var rampartSas = lab.Rampart.SaList();
+        Assert.True(rampartSas.Count >= 2, "rampartd runs no inbound/outbound pair: " + string.Join(", ", rampartSas));
+        Assert.All(rampartSas, sa =>
         {
             Assert.False(sa.GetProperty("manual").GetBoolean());
             Assert.Equal("tunnel", sa.GetProperty("mode").GetString());
             Assert.True(sa.TryGetProperty("encapsulation", out _), "the SA is not UDP-encapsulated: " + sa);
         });
-        Assert.NotEmpty(lab.Rampart.AuditEvents(541));
+        Assert.NotEmpty(lab.Rampart.Audit(541));
     }
 
     /// <summary>Only IKE and ESP-in-UDP crossed the wire, and tshark dissects every IKE packet without a warning.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Rampart.Interop.Tests.Harness;
-using NetworkNamespacePair = Rampart.Integration.Tests.Harness.NetworkNamespacePair;
+using Rampart.Lab;
 
 namespace Rampart.Interop.Tests;
 
@@ -15,7 +15,7 @@ public sealed class StrongSwanPeerTests
     [Fact]
     public void TwoPrivateCharons_TunnelAPing_AndStopByPidWhenTheTestFails()
     {
-        Prerequisites.Require();
+        StrongSwanPrerequisites.Require();
         var work = Directory.CreateTempSubdirectory("rampart-swanpeer-").FullName;
         var pids = new List<int>();
         var namespaces = new List<string>();
@@ -42,7 +42,7 @@ public sealed class StrongSwanPeerTests
                 right.Swanctl("--load-all").EnsureSuccess();
                 var initiate = left.Swanctl("--initiate", "--ike", StrongSwanConfiguration.Connection, "--child", StrongSwanConfiguration.Child, "--timeout", "30");
                 Assert.True(initiate.Succeeded, initiate.Output + "\n" + left.LogTail() + "\n" + right.LogTail());
-                Assert.True(StrongSwanLab.Ping(network.A, NetworkNamespacePair.AddressB, 5), "no ping through the tunnel\n" + left.LogTail());
+                Assert.True(NetworkNamespacePair.Ping(network.A, NetworkNamespacePair.AddressB, 5), "no ping through the tunnel\n" + left.LogTail());
                 Assert.Contains("INSTALLED, TUNNEL-in-UDP", left.Swanctl("--list-sas").EnsureSuccess().Output, StringComparison.Ordinal);
                 Assert.Contains("INSTALLED, TUNNEL-in-UDP", right.Swanctl("--list-sas").EnsureSuccess().Output, StringComparison.Ordinal);
                 var packets = ChildSaPackets(right.Swanctl("--list-sas").Output);

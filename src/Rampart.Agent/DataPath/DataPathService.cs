@@ -59,7 +59,6 @@ public sealed partial class DataPathService(
         {
             OutboundQueue = options.OutboundQueue,
             InboundQueue = options.InboundQueue,
-            QueueAllInbound = true,
             LinkMtu = options.LinkMtu,
             ExemptServers = exemptions.Servers,
         };

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Rampart.Lab;
 
 namespace Rampart.Cli.Demo;
 
@@ -9,8 +10,6 @@ namespace Rampart.Cli.Demo;
 internal static class DemoRunner
 {
     private const int Interrupted = 130;
-    private static readonly string[] RequiredTools = ["ip", "ping", "tcpdump"];
-
     public static int Run()
     {
         if (!Environment.IsPrivilegedProcess)
@@ -18,7 +17,7 @@ internal static class DemoRunner
             return Cli.Fail("the demo creates network namespaces: run it as root (sudo ./rampart demo)");
         }
 
-        if (RequiredTools.FirstOrDefault(tool => !ToolRunner.IsInstalled(tool)) is { } missing)
+        if (Prerequisites.MissingTool("ping", "tcpdump") is { } missing)
         {
             return Cli.Fail($"the demo needs '{missing}': run .ci/install-deps.sh (see README.md, 'Set up a fresh machine')");
         }
@@ -43,15 +42,16 @@ internal static class DemoRunner
             {
                 return new DemoScript(lab, cancel.Token).Run() ? CliRunner.Success : CliRunner.Failure;
             }
-            catch (DemoFailureException e)
+            catch (Exception e) when (e is DemoFailureException or InvalidOperationException or TimeoutException)
             {
+                // The lab says what failed (an agent that did not start, a policy not applied, a tool that hung).
                 Console.Error.WriteLine($"rampart demo: {e.Message}");
                 foreach (var host in new[] { lab.A, lab.B })
                 {
                     var tail = host.AgentLogTail(15);
                     if (tail.Length > 0)
                     {
-                        Console.Error.WriteLine($"--- last lines of host {host.Label}'s agent ---\n{tail}");
+                        Console.Error.WriteLine($"--- last lines of host {host.Name}'s agent ---\n{tail}");
                     }
                 }
 
@@ -67,7 +67,7 @@ internal static class DemoRunner
             Console.Error.WriteLine("rampart demo: interrupted; cleaned up.");
             return Interrupted;
         }
-        catch (DemoFailureException e)
+        catch (Exception e) when (e is DemoFailureException or InvalidOperationException or TimeoutException)
         {
             return Cli.Fail("demo: " + e.Message);
         }

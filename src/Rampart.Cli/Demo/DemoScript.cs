@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rampart.Core.Policy;
+using Rampart.Lab;
 
 namespace Rampart.Cli.Demo;
 
@@ -13,7 +14,6 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     private const int MaximumPings = 10;
     private const double HeldMilliseconds = 100;
     private const int RepliesWanted = 4;
-    private static readonly TimeSpan AgentStartTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs every phase; returns whether the traffic was secured in all of them.</summary>
     public bool Run()
@@ -21,9 +21,10 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         var a = lab.A;
         var b = lab.B;
         Console.WriteLine($"Two hosts on a virtual wire: A {a.Address} and B {b.Address} (namespaces {a.Namespace}, {b.Namespace})");
-        a.StartAgent(AgentStartTimeout, cancel);
-        b.StartAgent(AgentStartTimeout, cancel);
-        Console.WriteLine($"Agents running: A pid {a.AgentId}, B pid {b.AgentId}");
+        a.Start();
+        cancel.ThrowIfCancellationRequested();
+        b.Start();
+        Console.WriteLine($"Agents running: A pid {a.AgentPid}, B pid {b.AgentPid}");
         var partner = PartnerPhase(a, b);
         var builtIn = BuiltInPhase(a, b);
         Console.WriteLine();
@@ -33,7 +34,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         return partner && builtIn;
     }
 
-    private bool PartnerPhase(DemoHost a, DemoHost b)
+    private bool PartnerPhase(AgentHost a, AgentHost b)
     {
         Heading($"1. The walkthrough's Partner policy (pre-shared key {PreSharedKey}, Medium = AH integrity)");
         foreach (var host in new[] { a, b })
@@ -42,7 +43,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
             {
                 // The key goes through standard input (psk:-); the narration shows the walkthrough's inline form.
                 var readsKey = command.Contains("psk:-");
-                host.RampartWithInputOrFail(readsKey ? PreSharedKey : null, command);
+                Must(host, readsKey ? PreSharedKey : null, command);
                 if (host == a)
                 {
                     Console.WriteLine($"  A$ rampart {Quote(readsKey ? [.. command.Select(word => word == "psk:-" ? "psk:" + PreSharedKey : word)] : command)}");
@@ -68,19 +69,19 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         return secured;
     }
 
-    private bool BuiltInPhase(DemoHost a, DemoHost b)
+    private bool BuiltInPhase(AgentHost a, AgentHost b)
     {
         Heading("2. Built-in policies: Client (Respond Only) on A, Secure Server (Require Security) on B");
         Console.WriteLine($"  (built-ins authenticate with Kerberos; until it exists the demo uses the pre-shared key {PreSharedKey})");
         Console.WriteLine($"  B$ rampart rule delete \"Secure Server\" 1; rampart rule add \"Secure Server\" --filterlist \"All IP Traffic\" --action \"Require Security\" --auth psk:{PreSharedKey}");
-        a.RampartOrFail("policy", "unassign", "Partner");
-        b.RampartOrFail("policy", "unassign", "Partner");
-        b.RampartOrFail("rule", "delete", BuiltInPolicies.SecureServer, "1");
-        b.RampartWithInputOrFail(PreSharedKey, "rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:-");
+        Must(a, null, "policy", "unassign", "Partner");
+        Must(b, null, "policy", "unassign", "Partner");
+        Must(b, null, "rule", "delete", BuiltInPolicies.SecureServer, "1");
+        Must(b, PreSharedKey, "rule", "add", BuiltInPolicies.SecureServer, "--filterlist", BuiltInPolicies.AllIpTraffic, "--action", BuiltInPolicies.RequireSecurity, "--auth", "psk:-");
         // Client has only the default response rule; its authentication (Kerberos in the built-ins) is editable.
-        a.RampartWithInputOrFail(PreSharedKey, "policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:-");
-        a.RampartOrFail("policy", "assign", "Client");
-        b.RampartOrFail("policy", "assign", "Secure Server");
+        Must(a, PreSharedKey, "policy", "set", BuiltInPolicies.Client, "--default-response-auth", "psk:-");
+        Must(a, null, "policy", "assign", "Client");
+        Must(b, null, "policy", "assign", "Secure Server");
         Console.WriteLine($"  A$ rampart policy set Client --default-response-auth psk:{PreSharedKey}");
         Console.WriteLine("  A$ rampart policy assign Client");
         Console.WriteLine("  B$ rampart policy assign \"Secure Server\"");
@@ -119,18 +120,18 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     ];
 
     /// <summary>Pings until a few replies came back, printing each as Windows 2000's ping did; returns the replies.</summary>
-    private int PingPeer(DemoHost from, DemoHost to, bool quiet = false)
+    private int PingPeer(AgentHost from, AgentHost to, bool quiet = false)
     {
         if (!quiet)
         {
-            Console.WriteLine($"  {from.Label}$ ping {to.Address}");
+            Console.WriteLine($"  {from.Name}$ ping {to.Address}");
         }
 
         var replies = 0;
         for (var i = 0; i < MaximumPings && replies < RepliesWanted; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            var ping = from.Ping();
+            var ping = NetworkNamespacePair.Ping(from.Namespace, to.Address);
             if (ping.Answered)
             {
                 replies++;
@@ -156,12 +157,25 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     private static void Verdict(WireCounts wire, bool good, string meaning) =>
         Console.WriteLine($"  wire: {wire} -> {(good ? "" : "NOT OK: ")}{meaning}");
 
-    private void ShowCommand(DemoHost host, params string[] arguments)
+    private void ShowCommand(AgentHost host, params string[] arguments)
     {
         cancel.ThrowIfCancellationRequested();
-        Console.WriteLine($"  {host.Label}$ rampart {Quote(arguments)}");
-        var result = host.Rampart(arguments);
+        Console.WriteLine($"  {host.Name}$ rampart {Quote(arguments)}");
+        var result = host.Run(arguments);
         Indent(result.Succeeded ? result.Output : "(failed) " + result.Message);
+    }
+
+    /// <summary>
+    /// Runs a rampart command on <paramref name="host"/> that must succeed, with <paramref name="input"/> on its standard
+    /// input: the pre-shared key goes there (<c>psk:-</c>), so it never shows in any process's argv. A failure ends the demo.
+    /// </summary>
+    private static void Must(AgentHost host, string? input, params string[] arguments)
+    {
+        var result = host.RunWithInput(input, arguments);
+        if (!result.Succeeded)
+        {
+            throw new DemoFailureException($"host {host.Name}: rampart {string.Join(' ', arguments)} failed: {result.Message}");
+        }
     }
 
     private static void Heading(string text)

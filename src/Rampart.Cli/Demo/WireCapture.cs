@@ -1,3 +1,5 @@
+using Rampart.Lab;
+
 namespace Rampart.Cli.Demo;
 
 /// <summary>
@@ -6,24 +8,21 @@ namespace Rampart.Cli.Demo;
 /// </summary>
 internal sealed class WireCapture : IDisposable
 {
-    private readonly BackgroundTool _tcpdump;
+    private readonly BackgroundProcess _tcpdump;
 
-    public WireCapture(DemoHost host, string name)
+    public WireCapture(AgentHost host, string name)
     {
         ArgumentNullException.ThrowIfNull(host);
         PcapPath = Path.Combine(Path.GetDirectoryName(host.Home)!, name + ".pcap");
-        _tcpdump = new BackgroundTool(
-            ["ip", "netns", "exec", host.Namespace, "tcpdump", "-i", host.Device, "-nn", "-U", "-w", PcapPath],
-            PcapPath + ".log");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!_tcpdump.ReadLog().Contains("listening on", StringComparison.Ordinal))
+        _tcpdump = new BackgroundProcess(["ip", "netns", "exec", host.Namespace, "tcpdump", "-i", host.Device, "-nn", "-U", "-w", PcapPath]);
+        try
         {
-            if (_tcpdump.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new DemoFailureException("tcpdump did not start: " + _tcpdump.ReadLog().Trim());
-            }
-
-            Thread.Sleep(50);
+            _tcpdump.WaitForText("listening on", TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException e)
+        {
+            _tcpdump.Dispose();
+            throw new DemoFailureException("tcpdump did not start: " + e.Message);
         }
     }
 
@@ -47,7 +46,7 @@ internal sealed class WireCapture : IDisposable
 
     private int Packets(string filter)
     {
-        var result = ToolRunner.Run(["tcpdump", "-r", PcapPath, "-nn", "-q", filter], TimeSpan.FromSeconds(30));
+        var result = Tool.Run(["tcpdump", "-r", PcapPath, "-nn", "-q", filter], TimeSpan.FromSeconds(30));
         return result.Succeeded
             ? result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length
             : throw new DemoFailureException($"tcpdump -r {PcapPath}: {result.Message}");

@@ -17,21 +17,12 @@ public sealed record NetfilterRuleSet
     public IReadOnlyList<string> SecuredPeers { get; init; } = [];
 
     /// <summary>IP protocols that carry secured traffic and are queued inbound: ESP (50) and AH (51).</summary>
-    public IReadOnlyList<byte> SecuredProtocols { get; init; } = [50, 51];
-
-    /// <summary>Queue inbound UDP 4500 too (ESP-in-UDP, RFC 3948; IKE on it gets an unmodified accept).</summary>
-    public bool QueueUdpEncapsulation { get; init; } = true;
-
-    /// <summary>
-    /// Queue every non-exempt inbound packet, clear ones too, so the policy engine decides (accept unsecured
-    /// communication, soft associations, Permit filters) instead of the guard chain dropping clear traffic.
-    /// </summary>
-    public bool QueueAllInbound { get; init; }
+    public static IReadOnlyList<byte> SecuredProtocols { get; } = [50, 51];
 
     /// <summary>The KDCs and directories this host talks to in clear as a client (<see cref="ExemptTraffic.Servers"/>).</summary>
     public IReadOnlyList<ExemptServer> ExemptServers { get; init; } = [];
 
-    /// <summary>The bit the inbound handler sets on decapsulated packets; clear packets without it are dropped.</summary>
+    /// <summary>The bit the inbound handler sets on decapsulated packets, which the guard chain lets through.</summary>
     public uint DecapsulatedMark { get; init; } = 0x0010_0000;
 
     /// <summary>MTU of the link to the peers.</summary>

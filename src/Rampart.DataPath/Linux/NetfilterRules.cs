@@ -12,10 +12,12 @@ namespace Rampart.DataPath.Linux;
 /// the built-in chains only when missing, so it is idempotent.
 /// </summary>
 /// <remarks>
-/// Chains: raw PREROUTING -> PREFIX-IN queues inbound ESP/AH/UDP 4500 before conntrack (nf_defrag has
-/// reassembled fragments by then); mangle POSTROUTING -> PREFIX-OUT returns exempt traffic, clamps the MSS
-/// of SYNs and queues the rest to the peers; mangle INPUT -> PREFIX-MSS clamps SYNs that arrived secured;
-/// filter INPUT -> PREFIX-GUARD drops clear traffic from secured peers that lacks the decapsulated mark.
+/// Chains: raw PREROUTING -> PREFIX-IN queues inbound ESP/AH/UDP 4500, then every non-exempt inbound packet, clear
+/// ones too, so the policy engine decides (accept unsecured communication, soft associations, Permit filters), before
+/// conntrack (nf_defrag has reassembled fragments by then); mangle POSTROUTING -> PREFIX-OUT returns exempt traffic,
+/// clamps the MSS of SYNs and queues the rest to the peers; mangle INPUT -> PREFIX-MSS clamps SYNs that arrived
+/// secured; filter INPUT -> PREFIX-GUARD returns what the inbound handler marked, the exemptions, and only replies
+/// from a configured server.
 /// </remarks>
 public sealed class NetfilterRules
 {
@@ -73,25 +75,20 @@ public sealed class NetfilterRules
         script.Append("*raw\n").Append(Declare(InChain));
         foreach (string selector in sourceSelectors)
         {
-            foreach (byte protocol in _rules.SecuredProtocols)
+            foreach (byte protocol in NetfilterRuleSet.SecuredProtocols)
             {
                 AppendRule(script, InChain, $"{selector} -p {protocol} -j NFQUEUE --queue-num {_rules.InboundQueue}");
             }
 
-            if (_rules.QueueUdpEncapsulation)
-            {
-                AppendRule(script, InChain, $"{selector} -p udp --dport 4500 -j NFQUEUE --queue-num {_rules.InboundQueue}");
-            }
+            // ESP in UDP (RFC 3948); IKE on port 4500 gets an unmodified accept from the handler.
+            AppendRule(script, InChain, $"{selector} -p udp --dport 4500 -j NFQUEUE --queue-num {_rules.InboundQueue}");
         }
 
-        if (_rules.QueueAllInbound)
+        AppendRule(script, InChain, "-i lo -j RETURN");
+        AppendExemptions(script, InChain, ipv6, TrafficDirection.Inbound);
+        foreach (string selector in sourceSelectors)
         {
-            AppendRule(script, InChain, "-i lo -j RETURN");
-            AppendExemptions(script, InChain, ipv6, TrafficDirection.Inbound);
-            foreach (string selector in sourceSelectors)
-            {
-                AppendRule(script, InChain, $"{selector} -j NFQUEUE --queue-num {_rules.InboundQueue}");
-            }
+            AppendRule(script, InChain, $"{selector} -j NFQUEUE --queue-num {_rules.InboundQueue}");
         }
 
         AppendJump(script, currentRules, "raw", "PREROUTING", InChain);
@@ -111,10 +108,6 @@ public sealed class NetfilterRules
         AppendRule(script, GuardChain, "-i lo -j RETURN");
         AppendRule(script, GuardChain, $"-m mark --mark {mark} -j RETURN");
         AppendExemptions(script, GuardChain, ipv6, TrafficDirection.Inbound, afterConntrack: true);
-        foreach (string selector in _rules.QueueAllInbound ? [] : sourceSelectors)
-        {
-            AppendRule(script, GuardChain, $"{selector} -j DROP");
-        }
 
         // A no-op at the chain's end (RETURN = fall through) whose conntrack match makes the kernel
         // register conntrack and its defragmentation hook in this namespace: fragments are then
@@ -216,7 +209,7 @@ public sealed class NetfilterRules
             }
         }
 
-        foreach (byte protocol in _rules.SecuredProtocols)
+        foreach (byte protocol in NetfilterRuleSet.SecuredProtocols)
         {
             AppendRule(script, chain, $"-p {protocol} -j RETURN");
         }

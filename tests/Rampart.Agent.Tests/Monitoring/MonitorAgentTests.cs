@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Rampart.Core.Control;
 using Rampart.Core.Monitoring;
+using Rampart.Lab;
 
 namespace Rampart.Agent.Tests.Monitoring;
 
@@ -16,22 +17,25 @@ public sealed partial class MonitorAgentTests
     [Fact]
     public async Task Monitor_OnARealAgent_ListsTheSaPair_AndItsByteCountersGrowWithTraffic()
     {
-        using var hosts = new AgentsInNamespaces(metricsOnA: "127.0.0.1:9477");
-        foreach (var home in new[] { hosts.HomeA, hosts.HomeB })
+        Prerequisites.Require("ping", "curl");
+        using var pair = new NetworkNamespacePair();
+        var a = new AgentHost(pair, pair.A).Start("RAMPART_METRICS=127.0.0.1:9477");
+        var b = new AgentHost(pair, pair.B).Start();
+        foreach (var host in new[] { a, b })
         {
-            await AgentsInNamespaces.Ask(home, "sa.add", new { Src = AgentsInNamespaces.AddressA, Dst = AgentsInNamespaces.AddressB, Spi = SpiAToB, Aead = KeyAToB });
-            await AgentsInNamespaces.Ask(home, "sa.add", new { Src = AgentsInNamespaces.AddressB, Dst = AgentsInNamespaces.AddressA, Spi = SpiBToA, Aead = KeyBToA });
+            await host.ControlAsync("sa.add", new { Src = NetworkNamespacePair.AddressA, Dst = NetworkNamespacePair.AddressB, Spi = SpiAToB, Aead = KeyAToB });
+            await host.ControlAsync("sa.add", new { Src = NetworkNamespacePair.AddressB, Dst = NetworkNamespacePair.AddressA, Spi = SpiBToA, Aead = KeyBToA });
         }
 
-        AgentsInNamespaces.Exec(hosts.A, "ping", "-c", "2", "-i", "0.2", "-W", "2", AgentsInNamespaces.AddressB);
-        var first = await Snapshot(hosts.HomeA);
-        AgentsInNamespaces.Exec(hosts.A, "ping", "-c", "5", "-i", "0.2", "-W", "2", AgentsInNamespaces.AddressB);
-        var second = await Snapshot(hosts.HomeA);
+        NetworkNamespacePair.Exec(pair.A, "ping", "-c", "2", "-i", "0.2", "-W", "2", NetworkNamespacePair.AddressB).EnsureSuccess("ping");
+        var first = await Snapshot(a);
+        NetworkNamespacePair.Exec(pair.A, "ping", "-c", "5", "-i", "0.2", "-W", "2", NetworkNamespacePair.AddressB).EnsureSuccess("ping");
+        var second = await Snapshot(a);
 
         var row = Assert.Single(first.Associations);
         Assert.Equal(MonitoredAssociation.SelectorPolicy, row.Policy);
-        Assert.Equal(AgentsInNamespaces.AddressA, row.Source);
-        Assert.Equal(AgentsInNamespaces.AddressB, row.Destination);
+        Assert.Equal(NetworkNamespacePair.AddressA, row.Source);
+        Assert.Equal(NetworkNamespacePair.AddressB, row.Destination);
         Assert.Equal("ESP AES-GCM-128", row.Security);
         Assert.Equal("transport", row.Mode);
         Assert.Equal("secured", row.Status);
@@ -46,15 +50,15 @@ public sealed partial class MonitorAgentTests
         Assert.Equal(grown.BytesSent, second.Statistics.ConfidentialBytesSent);
         Assert.Equal(grown.BytesReceived, second.Statistics.AuthenticatedBytesReceived);
 
-        var scrape = AgentsInNamespaces.Exec(hosts.A, "curl", "-sf", "--max-time", "10", "http://127.0.0.1:9477/metrics");
+        var scrape = NetworkNamespacePair.Exec(pair.A, "curl", "-sf", "--max-time", "10", "http://127.0.0.1:9477/metrics").EnsureSuccess("curl").Output;
         var sent = SentBytes().Match(scrape);
         Assert.True(sent.Success, "no confidential bytes counter in the scrape:\n" + scrape);
         Assert.True(long.Parse(sent.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= grown.BytesSent);
         Assert.Contains("rampart_ipsec_active_associations 2\n", scrape, StringComparison.Ordinal);
     }
 
-    private static async Task<MonitorSnapshot> Snapshot(string home) =>
-        (await AgentsInNamespaces.Ask(home, "monitor.snapshot")).Deserialize<MonitorSnapshot>(ControlJson.Options)!;
+    private static async Task<MonitorSnapshot> Snapshot(AgentHost host) =>
+        (await host.ControlAsync("monitor.snapshot")).Deserialize<MonitorSnapshot>(ControlJson.Options)!;
 
     [GeneratedRegex("""rampart_ipsec_confidential_bytes_total\{direction="sent"\} (\d+)\n""")]
     private static partial Regex SentBytes();

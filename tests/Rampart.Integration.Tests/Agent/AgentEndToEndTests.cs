@@ -1,5 +1,7 @@
 using System.Globalization;
 using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
+using Rampart.TestLab;
 
 namespace Rampart.Integration.Tests.Agent;
 
@@ -26,8 +28,8 @@ public sealed class AgentEndToEndTests
     {
         Prerequisites.Require("ping", "tshark", "iptables-restore");
         using var pair = new NetworkNamespacePair();
-        var a = new AgentHost(pair, pair.A);
-        var b = new AgentHost(pair, pair.B);
+        var a = new AgentHost(pair, pair.A).Start();
+        var b = new AgentHost(pair, pair.B).Start();
         var sas = new ManualSaPair(algorithm, mode, udp);
         sas.AddTo(a);
         sas.AddTo(b);
@@ -65,8 +67,8 @@ public sealed class AgentEndToEndTests
     {
         Prerequisites.Require("ping", "tshark", "iptables-restore", "python3");
         using var pair = new NetworkNamespacePair();
-        var a = new AgentHost(pair, pair.A);
-        var b = new AgentHost(pair, pair.B);
+        var a = new AgentHost(pair, pair.A).Start();
+        var b = new AgentHost(pair, pair.B).Start();
         var sas = new ManualSaPair("aes-gcm-128", "transport", UdpEncapsulated: false);
         sas.AddTo(a);
         sas.AddTo(b);
@@ -75,7 +77,7 @@ public sealed class AgentEndToEndTests
         capture.Stop();
         var sent = capture.Frames("ip.src == " + NetworkNamespacePair.AddressA);
         Assert.Equal(3, sent.Count);
-        var before = b.ListSas()[ManualSaPair.SpiAToB];
+        var before = b.SaBySpi()[ManualSaPair.SpiAToB];
 
         // Replayed: the same frame again, written straight onto the link (a packet socket bypasses A's netfilter).
         Inject(pair.A, sent[0], sent[1]);
@@ -88,14 +90,14 @@ public sealed class AgentEndToEndTests
         tampered[^20] ^= 0x01;
         Inject(pair.A, tampered);
 
-        var after = WaitFor(() => b.ListSas()[ManualSaPair.SpiAToB], row => Count(row, "notAuthenticated") > 0 && Count(row, "replayDrops") >= 2);
+        var after = WaitFor(() => b.SaBySpi()[ManualSaPair.SpiAToB], row => Count(row, "notAuthenticated") > 0 && Count(row, "replayDrops") >= 2);
         Assert.Equal(Count(before, "replayDrops") + 2, Count(after, "replayDrops"));
         Assert.Equal(Count(before, "notAuthenticated") + 1, Count(after, "notAuthenticated"));
         Assert.Equal(Count(before, "packets"), Count(after, "packets"));
 
         // The forged sequence number did not move the window: the next real packets still pass.
         Ping(pair.A, NetworkNamespacePair.AddressB, count: 2).EnsureSuccess("ping after the injected packets");
-        Assert.Equal(Count(before, "packets") + 2, Count(b.ListSas()[ManualSaPair.SpiAToB], "packets"));
+        Assert.Equal(Count(before, "packets") + 2, Count(b.SaBySpi()[ManualSaPair.SpiAToB], "packets"));
     }
 
     [Fact]
@@ -103,8 +105,8 @@ public sealed class AgentEndToEndTests
     {
         Prerequisites.Require("ping", "tshark", "iptables-restore");
         using var pair = new NetworkNamespacePair();
-        var a = new AgentHost(pair, pair.A);
-        var b = new AgentHost(pair, pair.B);
+        var a = new AgentHost(pair, pair.A).Start();
+        var b = new AgentHost(pair, pair.B).Start();
         var sas = new ManualSaPair("aes-gcm-128", "transport", UdpEncapsulated: false);
         sas.AddTo(a);
         sas.AddTo(b);
@@ -127,7 +129,7 @@ public sealed class AgentEndToEndTests
 
         // Restarted without keys, the agent remembers which traffic its manual SAs covered and keeps it blocked.
         a.Start();
-        Assert.Contains("keys lost", a.ListSas()[ManualSaPair.SpiAToB].GetProperty("security").GetString(), StringComparison.Ordinal);
+        Assert.Contains("keys lost", a.SaBySpi()[ManualSaPair.SpiAToB].GetProperty("security").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(0, Ping(pair.A, NetworkNamespacePair.AddressB, count: 2).ExitCode);
 
         // The restarted agent has no keys; B's inbound SA still expects A's old sequence numbers: re-add on both.
@@ -140,7 +142,7 @@ public sealed class AgentEndToEndTests
         Assert.Empty(capture.Fields("not esp", "frame.number", "_ws.col.Protocol", "_ws.col.Info"));
     }
 
-    private static CommandResult Ping(string ns, string address, int count, int size = 56) =>
+    private static ToolResult Ping(string ns, string address, int count, int size = 56) =>
         NetworkNamespacePair.Exec(ns, "ping", "-n", "-c", Text(count), "-i", "0.2", "-W", "2", "-s", Text(size), address);
 
     private static void Inject(string ns, params byte[][] frames)
@@ -152,8 +154,8 @@ public sealed class AgentEndToEndTests
 
     private static void AssertCounted(AgentHost a, AgentHost b)
     {
-        var onA = a.ListSas();
-        var onB = b.ListSas();
+        var onA = a.SaBySpi();
+        var onB = b.SaBySpi();
         Assert.Equal("outbound", onA[ManualSaPair.SpiAToB].GetProperty("direction").GetString());
         Assert.True(Count(onA[ManualSaPair.SpiAToB], "packets") > 5000, "A's outbound SA did not count the transfer");
         Assert.True(Count(onB[ManualSaPair.SpiAToB], "packets") > 5000, "B's inbound SA did not count the transfer");

@@ -1,4 +1,4 @@
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Integration.Tests.Agent;
 
@@ -15,7 +15,7 @@ public sealed class ControlSocketAccessTests : IDisposable
     private readonly UnprivilegedUsers _users;
     private readonly NetworkNamespacePair? _pair;
     private readonly string _home = Directory.CreateTempSubdirectory("rpt-access-").FullName;
-    private readonly BackgroundProcess? _agent;
+    private readonly AgentHost? _agent;
 
     public ControlSocketAccessTests()
     {
@@ -23,8 +23,7 @@ public sealed class ControlSocketAccessTests : IDisposable
         try
         {
             _pair = new NetworkNamespacePair();
-            _agent = _pair.StartProcess(_pair.A, "env", "RAMPART_HOME=" + _home, "RAMPART_CONTROL_GROUP=" + _users.Group, "dotnet", Path.Combine(AppContext.BaseDirectory, "rampartd.dll"));
-            _agent.WaitForText("Data path queues", TimeSpan.FromSeconds(60));
+            _agent = new AgentHost(_pair, _pair.A, home: _home).Start("RAMPART_CONTROL_GROUP=" + _users.Group);
             Root("filterlist", "create", "Partner Filter");
             Root("filter", "add", "Partner Filter", "--src", "me", "--dst", NetworkNamespacePair.AddressB);
             Root("filteraction", "create", "Partner Filter Action", "--negotiate", "--method", "medium");
@@ -39,9 +38,7 @@ public sealed class ControlSocketAccessTests : IDisposable
         }
     }
 
-    private BackgroundProcess Agent => _agent!;
-
-    private string Namespace => _pair!.A;
+    private AgentHost Agent => _agent!;
 
     [Fact]
     public void GroupMember_MayUseTheReadOnlyCommands_AndNothingElse()
@@ -64,7 +61,7 @@ public sealed class ControlSocketAccessTests : IDisposable
 
         Assert.False(Agent.HasExited, "a refused agent stop stopped the agent");
         Assert.Contains("no policy assigned", Root("agent", "status"), StringComparison.Ordinal);
-        Assert.Contains("Control command agent.stop refused to uid", Agent.Output, StringComparison.Ordinal);
+        Assert.Contains("Control command agent.stop refused to uid", Agent.AgentOutput, StringComparison.Ordinal);
         using var status = System.Text.Json.JsonDocument.Parse(Root("agent", "status", "--json"));
         Assert.Equal(4, status.RootElement.GetProperty("refusedControlRequests").GetInt64()); // agent stop, agent restart, trace set, sa add
     }
@@ -105,9 +102,7 @@ public sealed class ControlSocketAccessTests : IDisposable
         Directory.Delete(_home, recursive: true);
     }
 
-    private string Root(params string[] arguments) =>
-        NetworkNamespacePair.Exec(Namespace, ["env", "RAMPART_HOME=" + _home, "dotnet", Path.Combine(AppContext.BaseDirectory, "rampart.dll"), .. arguments])
-            .EnsureSuccess("rampart " + string.Join(' ', arguments)).Output;
+    private string Root(params string[] arguments) => Agent.Cli(arguments);
 
     private string Member(params string[] arguments) =>
         _users.Rampart(_users.Member, _home, arguments).EnsureSuccess("rampart " + string.Join(' ', arguments) + " as a group member").Output;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Integration.Tests.Agent;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Integration.Tests.Agent;
 
@@ -21,7 +21,7 @@ public sealed class UnprivilegedUsers : IDisposable
         try
         {
             Group = "rptg" + suffix;
-            Shell.Run("groupadd", Group).EnsureSuccess("groupadd " + Group);
+            Tool.Run("groupadd", Group).EnsureSuccess("groupadd " + Group);
             _group = Group;
             Member = Add("rptm" + suffix, "-G", Group);
             Outsider = Add("rpto" + suffix);
@@ -43,23 +43,22 @@ public sealed class UnprivilegedUsers : IDisposable
     public string CliDirectory { get; } = "";
 
     /// <summary>Runs <c>rampart ARGS</c> as <paramref name="user"/> (its groups from the group database) against <paramref name="home"/>.</summary>
-    public CommandResult Rampart(string user, string home, params string[] arguments) =>
-        Shell.Run(
-            TimeSpan.FromSeconds(60),
-            "setpriv",
-            ["--reuid=" + user, "--regid=nogroup", "--init-groups", "env", "HOME=/tmp", "RAMPART_HOME=" + home, "RAMPART_CONTROL_GROUP=" + Group,
-                "DOTNET_CLI_TELEMETRY_OPTOUT=1", "dotnet", Path.Combine(CliDirectory, "rampart.dll"), .. arguments]);
+    public ToolResult Rampart(string user, string home, params string[] arguments) =>
+        Tool.Run(
+            ["setpriv", "--reuid=" + user, "--regid=nogroup", "--init-groups", "env", "HOME=/tmp", "RAMPART_HOME=" + home, "RAMPART_CONTROL_GROUP=" + Group,
+                "DOTNET_CLI_TELEMETRY_OPTOUT=1", "dotnet", Path.Combine(CliDirectory, "rampart.dll"), .. arguments],
+            TimeSpan.FromSeconds(60));
 
     public void Dispose()
     {
         foreach (var user in _users)
         {
-            Shell.Run("userdel", user);
+            Tool.Run("userdel", user);
         }
 
         if (_group is not null)
         {
-            Shell.Run("groupdel", _group);
+            Tool.Run("groupdel", _group);
         }
 
         if (CliDirectory.Length > 0)
@@ -70,7 +69,7 @@ public sealed class UnprivilegedUsers : IDisposable
 
     private string Add(string name, params string[] options)
     {
-        Shell.Run("useradd", ["-M", "-N", "-g", "nogroup", "-s", "/usr/sbin/nologin", .. options, name]).EnsureSuccess("useradd " + name);
+        Tool.Run(["useradd", "-M", "-N", "-g", "nogroup", "-s", "/usr/sbin/nologin", .. options, name]).EnsureSuccess("useradd " + name);
         _users.Add(name);
         return name;
     }

@@ -1,3 +1,5 @@
+using Rampart.Lab;
+
 namespace Rampart.Integration.Tests.Harness;
 
 /// <summary>The harness itself: the link works, and nothing survives Dispose, even processes left behind.</summary>
@@ -33,7 +35,7 @@ public sealed class NetworkNamespacePairTests
     {
         // PID 999999 exceeds pid_max on this kernel's default, so no live process owns it.
         const string Stale = "rpt-999999-1-a";
-        Shell.Run("ip", "netns", "add", Stale).EnsureSuccess("stale namespace");
+        Tool.Run("ip", "netns", "add", Stale).EnsureSuccess("stale namespace");
 
         using var pair = new NetworkNamespacePair();
 

@@ -1,6 +1,7 @@
 using Rampart.Core.Filtering;
 using Rampart.DataPath.Linux;
 using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Integration.Tests.Linux;
 
@@ -32,7 +33,12 @@ public sealed class NetfilterRulesTests
         Assert.All(new[] { exemptIke, exemptRsvp, exemptBroadcast }, index => Assert.InRange(index, 0, queue - 1));
         Assert.Contains($"-A RAMPART-OUT -d 192.0.2.2 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {1500 - 40 - Rules.MaxOverhead}", lines);
         Assert.Contains("-A RAMPART-GUARD -m mark --mark 0x100000/0x100000 -j RETURN", lines);
-        Assert.Contains("-A RAMPART-GUARD -s 192.0.2.2 -j DROP", lines);
+
+        // Clear inbound traffic is queued after the exemptions, so the policy engine decides; the guard drops no peer.
+        int exemptIkeIn = Array.IndexOf(lines, "-A RAMPART-IN -p udp -m multiport --dports 500,4500 -j RETURN");
+        int queueIn = Array.IndexOf(lines, "-A RAMPART-IN -s 192.0.2.2 -j NFQUEUE --queue-num 6");
+        Assert.InRange(exemptIkeIn, Array.IndexOf(lines, "-A RAMPART-IN -s 192.0.2.2 -p udp --dport 4500 -j NFQUEUE --queue-num 6") + 1, queueIn - 1);
+        Assert.DoesNotContain(lines, line => line.StartsWith("-A RAMPART-GUARD -s 192.0.2.2", StringComparison.Ordinal));
         Assert.Equal("-A RAMPART-GUARD -m conntrack --ctstate INVALID -j RETURN", lines.Last(line => line.StartsWith("-A RAMPART-GUARD", StringComparison.Ordinal)));
         Assert.DoesNotContain("2001:db8", script, StringComparison.Ordinal);
         Assert.DoesNotContain("--queue-bypass", script, StringComparison.Ordinal);
@@ -41,7 +47,7 @@ public sealed class NetfilterRulesTests
     [Fact]
     public void BuildInstallScript_ExemptsIkeByLocalPortAndDirection_NeverByThePeersPort()
     {
-        string script = new NetfilterRules(Rules with { QueueAllInbound = true }).BuildInstallScript(ipv6: false, currentRules: string.Empty);
+        string script = new NetfilterRules(Rules).BuildInstallScript(ipv6: false, currentRules: string.Empty);
         var lines = script.Split('\n');
 
         // Outbound only from this host's IKE sockets; inbound only to them. A peer's port 500, 88 or 389 opens nothing.
@@ -60,7 +66,6 @@ public sealed class NetfilterRulesTests
     {
         var rules = Rules with
         {
-            QueueAllInbound = true,
             ExemptServers = [ExemptServer.OnDefaultPort(ExemptService.Kerberos, System.Net.IPAddress.Parse("198.51.100.88"))],
         };
         var lines = new NetfilterRules(rules).BuildInstallScript(ipv6: false, currentRules: string.Empty).Split('\n');

@@ -1,5 +1,6 @@
 using Rampart.DataPath.Linux;
 using Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
 
 namespace Rampart.Integration.Tests.Linux;
 

@@ -1,5 +1,4 @@
-using BackgroundProcess = Rampart.Integration.Tests.Harness.BackgroundProcess;
-using NetworkNamespacePair = Rampart.Integration.Tests.Harness.NetworkNamespacePair;
+using Rampart.Lab;
 
 namespace Rampart.Interop.Tests.Harness;
 
@@ -25,7 +24,7 @@ public sealed class StrongSwanLab : IDisposable
     public StrongSwanLab(CipherSuite suite, string rampartPsk = StrongSwanPsk, IReadOnlyList<string>? rampartEnvironment = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        Prerequisites.Require();
+        StrongSwanPrerequisites.Require();
         _network = new NetworkNamespacePair();
         _work = Directory.CreateTempSubdirectory("rampart-interop-").FullName;
         CaptureFile = Path.Combine(_work, "left.pcapng");
@@ -37,7 +36,9 @@ public sealed class StrongSwanLab : IDisposable
             _capture = _network.StartProcess(LeftNamespace, "tshark", "-q", "-n", "-i", NetworkNamespacePair.DeviceA, "-w", CaptureFile);
             _capture.WaitForText("Capturing on", TimeSpan.FromSeconds(30));
             Thread.Sleep(500);
-            Rampart = _network.Own(new RampartHost(LeftNamespace, Path.Combine(_work, "rampart"), rampartEnvironment));
+            // Through `rampart agent run`, as an administrator starts it.
+            var binaries = RampartBinaries.BesideThisAssembly.WithAgentRunByCli();
+            Rampart = new AgentHost(_network, LeftNamespace, home: Path.Combine(_work, "rampart"), binaries: binaries).Start([.. rampartEnvironment ?? []]);
             Rampart.AssignTunnelPolicy(StrongSwanAddress, suite, rampartPsk);
         }
         catch
@@ -51,26 +52,12 @@ public sealed class StrongSwanLab : IDisposable
 
     public string RightNamespace => _network.B;
 
-    public RampartHost Rampart { get; } = null!;
+    public AgentHost Rampart { get; } = null!;
 
     public string CaptureFile { get; }
 
     public ToolResult Swanctl(params string[] arguments) =>
         (_strongSwan ?? throw new InvalidOperationException("charon is not running")).Swanctl(arguments);
-
-    /// <summary>Pings from one namespace to an address once a second until a reply comes or the attempts run out.</summary>
-    public static bool Ping(string fromNamespace, string address, int attempts)
-    {
-        for (var i = 0; i < attempts; i++)
-        {
-            if (Tool.Run(["ip", "netns", "exec", fromNamespace, "ping", "-n", "-c", "1", "-W", "1", address]).Succeeded)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Stops the capture so the pcap is complete.</summary>
     public void StopCapture()
@@ -87,7 +74,7 @@ public sealed class StrongSwanLab : IDisposable
     /// <summary>Everything useful when a test fails: both daemons' view and the wire.</summary>
     public string Diagnostics() => $"""
             --- rampartd output ---
-            {string.Join('\n', Rampart.AgentOutput.Split('\n').TakeLast(30))}
+            {Rampart.AgentLogTail(30)}
             --- rampartd trace/ike.log ---
             {Rampart.IkeTraceTail()}
             --- charon.log ---

@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using Rampart.Lab;
 
 namespace Rampart.Interop.Tests.Harness;
 
@@ -17,8 +16,7 @@ public sealed class StrongSwanPeer : IDisposable
     public const string Charon = "/usr/lib/ipsec/charon";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
-    private readonly Process _charon;
-    private readonly StringBuilder _output = new();
+    private readonly BackgroundProcess _charon;
     private readonly Dictionary<string, string> _environment;
 
     /// <summary>Writes <paramref name="configuration"/> into <paramref name="directory"/> and starts charon in <paramref name="networkNamespace"/>.</summary>
@@ -46,13 +44,7 @@ public sealed class StrongSwanPeer : IDisposable
             "ip", "netns", "exec", networkNamespace, "unshare", "--mount", "--propagation", "private", "--",
             "sh", "-c", "mount --bind \"$0\" /run && exec \"$1\"", run, Charon,
         ];
-        _charon = new Process { StartInfo = Tool.StartInfo(command, _environment) };
-        _charon.OutputDataReceived += (_, e) => Append(e.Data);
-        _charon.ErrorDataReceived += (_, e) => Append(e.Data);
-        _charon.Start();
-        _charon.StandardInput.Close();
-        _charon.BeginOutputReadLine();
-        _charon.BeginErrorReadLine();
+        _charon = new BackgroundProcess(command, _environment);
         try
         {
             WaitUntilAnswering();
@@ -76,41 +68,18 @@ public sealed class StrongSwanPeer : IDisposable
 
     /// <summary>swanctl against this charon's vici socket and configuration (no namespace needed: the socket is a path).</summary>
     public ToolResult Swanctl(params string[] arguments) =>
-        Tool.Run(["swanctl", .. arguments], _environment, TimeSpan.FromSeconds(60));
+        Tool.Run(["swanctl", .. arguments], TimeSpan.FromSeconds(60), environment: _environment);
 
     /// <summary>The end of charon's log and its standard output, for failure messages.</summary>
     public string LogTail()
     {
         var log = File.Exists(LogFile) ? string.Join('\n', File.ReadLines(LogFile).TakeLast(40)) : "(no charon.log)";
-        lock (_output)
-        {
-            return log + (_output.Length > 0 ? "\n--- charon stdout/stderr ---\n" + _output : "");
-        }
+        var output = _charon.Log;
+        return log + (output.Length > 0 ? "\n--- charon stdout/stderr ---\n" + output : "");
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_charon.HasExited)
-            {
-                // SIGTERM lets charon delete its SAs, routes and TUN device; SIGKILL only if it hangs.
-                Tool.Run(["kill", "-TERM", _charon.Id.ToString(CultureInfo.InvariantCulture)]);
-                if (!_charon.WaitForExit(StopTimeout))
-                {
-                    _charon.Kill();
-                }
-            }
-
-            _charon.WaitForExit();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already reaped.
-        }
-
-        _charon.Dispose();
-    }
+    // SIGTERM lets charon delete its SAs, routes and TUN device; SIGKILL only if it hangs.
+    public void Dispose() => _charon.Terminate(StopTimeout);
 
     private void WaitUntilAnswering()
     {
@@ -134,17 +103,6 @@ public sealed class StrongSwanPeer : IDisposable
         if (written != _charon.Id.ToString(CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException($"charon's pid file says {written}, the process started is {_charon.Id}");
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
         }
     }
 }

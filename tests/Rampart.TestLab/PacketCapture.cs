@@ -1,4 +1,6 @@
-namespace Rampart.Integration.Tests.Harness;
+using Rampart.Lab;
+
+namespace Rampart.TestLab;
 
 /// <summary>
 /// tshark capturing on a device inside a namespace into a pcap; <see cref="Stop"/> ends it cleanly and
@@ -50,7 +52,7 @@ public sealed class PacketCapture : IDisposable
             arguments.AddRange(["-e", field]);
         }
 
-        var result = Shell.Run("tshark", [.. arguments]).EnsureSuccess("tshark -r");
+        var result = Tool.Run(["tshark", .. arguments]).EnsureSuccess("tshark -r");
         return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).ToList();
     }
 
@@ -58,7 +60,7 @@ public sealed class PacketCapture : IDisposable
     public IReadOnlyList<byte[]> Frames(string displayFilter)
     {
         string pcap = Path.Combine(_directory, "frames.pcap");
-        Shell.Run("tshark", "-r", PcapPath, "-Y", displayFilter, "-F", "pcap", "-w", pcap).EnsureSuccess("tshark -F pcap");
+        Tool.Run("tshark", "-r", PcapPath, "-Y", displayFilter, "-F", "pcap", "-w", pcap).EnsureSuccess("tshark -F pcap");
         return ClassicPcap.ReadFrames(File.ReadAllBytes(pcap));
     }
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Rampart.Integration.Tests.Harness;
+namespace Rampart.TestLab;
 
 /// <summary>Reads the records of a classic (libpcap) capture file written by tshark on this host.</summary>
 public static class ClassicPcap

@@ -1,6 +1,7 @@
-using Rampart.DataPath.Interop;
+using System.Runtime.InteropServices;
+using Rampart.Lab.Interop;
 
-namespace Rampart.DataPath.Linux;
+namespace Rampart.Lab;
 
 /// <summary>
 /// Runs code inside a named network namespace (<c>/var/run/netns/NAME</c>, as made by <c>ip netns add</c>).
@@ -49,10 +50,11 @@ public static class NetworkNamespace
     /// <summary>Moves the calling thread into the namespace; only for threads the caller owns and retires.</summary>
     public static void Enter(string name)
     {
-        using var fd = SafeFileDescriptor.FromResult(Libc.Open("/var/run/netns/" + name, Libc.ORdOnly | Libc.OCloexec), "open netns " + name);
-        if (Libc.SetNs(fd, Libc.CloneNewNet) != 0)
+        using var handle = File.OpenHandle("/var/run/netns/" + name);
+        if (Libc.SetNs(handle, Libc.CloneNewNet) != 0)
         {
-            throw new IOException($"setns({name}) failed: {Libc.Describe(Libc.LastError)}");
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"setns({name}) failed: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})");
         }
     }
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Rampart.DataPath.Linux;
+using Rampart.Lab;
 
-namespace Rampart.Integration.Tests.Harness;
+namespace Rampart.TestLab;
 
 /// <summary>
 /// Sends pseudo-random bytes from a socket in one namespace to a listener in another (sockets created on
