@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Rampart.DataPath.Interop;
 
-/// <summary>The few libc calls the Linux data path needs; .NET's Socket has no netlink or setns.</summary>
+/// <summary>The few libc calls the Linux data path needs; .NET's Socket has no netlink.</summary>
 internal static unsafe partial class Libc
 {
     private const string LibraryName = "libc";
@@ -15,17 +15,7 @@ internal static unsafe partial class Libc
     public const int SoSndBufForce = 32;
     public const int SoRcvBufForce = 33;
     public const int SoRcvTimeo = 20;
-    public const int MsgDontWait = 0x40;
     public const int MsgWaitForOne = 0x10000;
-    public const int CloneNewNet = 0x40000000;
-    public const int ORdWr = 2;
-    public const int ORdOnly = 0;
-    public const int OCloexec = 0x80000;
-
-    public const short PollIn = 0x1;
-    public const nuint TunSetInterface = 0x400454ca;
-    public const short InterfaceTun = 0x0001;
-    public const short InterfaceNoPacketInfo = 0x1000;
 
     public const int EIntr = 4;
     public const int EAgain = 11;
@@ -51,24 +41,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int RecvMmsg(SafeFileDescriptor fd, MultiMessageHeader* messages, uint count, int flags, void* timeout);
-
-    [LibraryImport(LibraryName, EntryPoint = "setns", SetLastError = true)]
-    public static partial int SetNs(SafeFileDescriptor fd, int namespaceType);
-
-    [LibraryImport(LibraryName, EntryPoint = "ioctl", SetLastError = true)]
-    public static partial int Ioctl(SafeFileDescriptor fd, nuint request, void* argument);
-
-    [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Open(string path, int flags);
-
-    [LibraryImport(LibraryName, EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(SafeFileDescriptor fd, void* buffer, nuint count);
-
-    [LibraryImport(LibraryName, EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(SafeFileDescriptor fd, void* buffer, nuint count);
-
-    [LibraryImport(LibraryName, EntryPoint = "poll", SetLastError = true)]
-    public static partial int Poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 
     [LibraryImport(LibraryName, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
@@ -110,23 +82,6 @@ internal static unsafe partial class Libc
         public ushort Padding;
         public uint PortId;
         public uint Groups;
-    }
-
-    /// <summary>struct pollfd.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollDescriptor
-    {
-        public int Fd;
-        public short Events;
-        public short ReturnedEvents;
-    }
-
-    /// <summary>struct ifreq as TUNSETIFF reads it: a 16-byte name, then the flags (40 bytes in all).</summary>
-    [StructLayout(LayoutKind.Sequential, Size = 40)]
-    public struct InterfaceRequest
-    {
-        public fixed byte Name[16];
-        public short Flags;
     }
 
     /// <summary>struct timeval.</summary>

@@ -1,6 +1,7 @@
 using Rampart.DataPath.Linux;
 using Rampart.Integration.Tests.Harness;
 using Rampart.Lab;
+using Rampart.TestLab;
 
 namespace Rampart.Integration.Tests.Linux;
 
@@ -49,11 +50,38 @@ public sealed class PacketQueueTests
         Assert.Equal(0, queue.Socket.KernelErrors);
     }
 
-    /// <summary>Queues A's outbound traffic to B (queue 0) with nothing inbound, and starts a loop on it.</summary>
-    private static PacketQueue StartOutboundQueue(NetworkNamespacePair pair, IPacketHandler handler)
+    /// <summary>The queue loop allocates nothing per packet: once warm, a 20 MB TCP transfer through it allocates no byte on its thread.</summary>
+    [Fact]
+    public async Task AcceptingHandler_TcpTransferThroughTheQueue_AllocatesNothingPerPacket()
+    {
+        const long TransferBytes = 20L * 1024 * 1024;
+        using var pair = new NetworkNamespacePair();
+        var handler = new CountingHandler(accept: true);
+        var queue = StartOutboundQueue(pair, handler, "tcp");
+        long warmAllocated = -1;
+
+        var result = await TcpTransfer.RunAsync(pair.A, pair.B, NetworkNamespacePair.AddressB, TransferBytes, TimeSpan.FromSeconds(90), received =>
+        {
+            if (received >= 2 * 1024 * 1024 && warmAllocated < 0)
+            {
+                warmAllocated = queue.AllocatedBytes;
+            }
+        });
+        long allocatedDuringTransfer = queue.AllocatedBytes - warmAllocated;
+
+        Assert.True(result.Completed, "the transfer stalled");
+        Assert.Equal(result.SentHash, result.ReceivedHash);
+        Assert.Null(queue.Failure);
+        Assert.True(handler.Packets > 1000, $"only {handler.Packets} packets went through the queue");
+        Assert.True(warmAllocated > 0, "the queue thread never reported its allocations");
+        Assert.Equal(0, allocatedDuringTransfer);
+    }
+
+    /// <summary>Queues A's outbound <paramref name="protocol"/> traffic to B (queue 0) with nothing inbound, and starts a loop on it.</summary>
+    private static PacketQueue StartOutboundQueue(NetworkNamespacePair pair, IPacketHandler handler, string protocol = "icmp")
     {
         Prerequisites.Require("ping", "iptables", "iptables-restore", "ip6tables-restore");
-        NetworkNamespacePair.Exec(pair.A, "iptables", "-A", "OUTPUT", "-d", NetworkNamespacePair.AddressB, "-p", "icmp", "-j", "NFQUEUE", "--queue-num", "0")
+        NetworkNamespacePair.Exec(pair.A, "iptables", "-A", "OUTPUT", "-d", NetworkNamespacePair.AddressB, "-p", protocol, "-j", "NFQUEUE", "--queue-num", "0")
             .EnsureSuccess("queue rule");
         var queue = pair.Own(NetworkNamespace.Run(pair.A, () => new PacketQueue(new NfQueueSocket(0), handler)));
         queue.Start();
