@@ -7,7 +7,10 @@ namespace Rampart.Ike;
 /// <summary>What the sans-I/O engine asks its host to do; the host owns sockets, the SA database, timers and audit.</summary>
 public abstract record IkeAction;
 
-/// <summary>Send this datagram from <paramref name="Local"/> to <paramref name="Remote"/> (port 4500 datagrams already carry the non-ESP marker).</summary>
+/// <summary>
+/// Send this ISAKMP message from <paramref name="Local"/> to <paramref name="Remote"/>. It is bare on either port: the
+/// transport puts the non-ESP marker in front of it when it leaves from port 4500.
+/// </summary>
 public sealed record SendDatagram(IPEndPoint Local, IPEndPoint Remote, byte[] Datagram) : IkeAction;
 
 /// <summary>Install an IPsec SA pair: <paramref name="Inbound"/> (peer to us) and <paramref name="Outbound"/>.</summary>

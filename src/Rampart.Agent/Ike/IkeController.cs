@@ -256,18 +256,7 @@ public sealed partial class IkeController : IDisposable
             LogReceived(_logger, remote, local, summary);
         }
 
-        if (local.Port == IkeTransport.NatTraversalPort || remote.Port == IkeTransport.NatTraversalPort)
-        {
-            // The engine reads port 4500 datagrams with their non-ESP marker, which the transport removed.
-            var framed = new byte[message.Length + 4];
-            message.CopyTo(framed.AsSpan(4));
-            _engine.ProcessDatagram(framed, local, remote, now, _actions);
-        }
-        else
-        {
-            _engine.ProcessDatagram(message, local, remote, now, _actions);
-        }
-
+        _engine.ProcessDatagram(message, local, remote, now, _actions);
         Execute(now);
     }
 
@@ -466,8 +455,7 @@ public sealed partial class IkeController : IDisposable
             case SendDatagram send:
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
-                    var marker = send.Remote.Port == IkeTransport.NatTraversalPort || send.Local.Port == IkeTransport.NatTraversalPort ? 4 : 0;
-                    var summary = IkeMessageSummary.Describe(send.Datagram.AsSpan(marker));
+                    var summary = IkeMessageSummary.Describe(send.Datagram);
                     LogSent(_logger, send.Remote, send.Local, summary);
                 }
 

@@ -292,12 +292,9 @@ public sealed partial class IkeService : BackgroundService
     private void Send(SendDatagram send)
     {
         var natTraversal = send.Local.Port == IkeTransport.NatTraversalPort || send.Remote.Port == IkeTransport.NatTraversalPort;
-
-        // The engine frames port 4500 messages with the non-ESP marker; the transport adds its own.
-        var message = natTraversal ? send.Datagram.AsSpan(4) : send.Datagram;
         try
         {
-            _transport.Send(message, send.Remote, natTraversal, send.Local.Address);
+            _transport.Send(send.Datagram, send.Remote, natTraversal, send.Local.Address);
         }
         catch (System.Net.Sockets.SocketException e)
         {

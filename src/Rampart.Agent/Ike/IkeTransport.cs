@@ -7,8 +7,10 @@ namespace Rampart.Agent.Ike;
 
 /// <summary>
 /// IKE's UDP sockets: port 500 and port 4500 (NAT traversal, RFC 3947/3948) on every address, IPv4 and IPv6.
-/// On port 4500 IKE messages carry a four-byte zero non-ESP marker; anything else arriving there is ESP-in-UDP,
-/// which the data path takes before it reaches this socket, so such datagrams are counted and dropped here.
+/// On port 4500 IKE messages carry a four-byte zero non-ESP marker. This is the one place that knows it: the marker is
+/// removed on receive and added on send, so everything above (controller, engine) handles bare ISAKMP messages. A
+/// single 0xFF byte there is a NAT keepalive (RFC 3948 §2.3), counted and ignored; anything else is ESP-in-UDP, which
+/// the data path takes before it reaches this socket, so such datagrams are counted and dropped here.
 /// Each socket has its own receive thread blocking in <c>recvmsg</c> that hands datagrams straight to the receiver given
 /// to <see cref="Start"/>, and sends are synchronous: no thread-pool hop on either path (UDP sends do not block).
 /// </summary>
@@ -20,7 +22,9 @@ public sealed partial class IkeTransport : IAsyncDisposable
     private readonly Dictionary<(bool NatTraversal, AddressFamily Family), Socket> _sockets = [];
     private readonly List<Thread> _receivers = [];
     private readonly ILogger<IkeTransport> _logger;
+    private const byte NatKeepalive = 0xFF;
     private long _droppedNonIke;
+    private long _keepalives;
     private volatile bool _stopping;
 
     public IkeTransport(ILogger<IkeTransport> logger, int ikePort = IkePort, int natTraversalPort = NatTraversalPort)
@@ -55,6 +59,9 @@ public sealed partial class IkeTransport : IAsyncDisposable
 
     /// <summary>Datagrams on 4500 that were neither IKE nor removed by the data path.</summary>
     public long DroppedNonIke => Interlocked.Read(ref _droppedNonIke);
+
+    /// <summary>NAT keepalives received on 4500 (they only keep a NAT's mapping open; IKE never sees them).</summary>
+    public long Keepalives => Interlocked.Read(ref _keepalives);
 
     /// <summary>
     /// Starts one receive thread per socket; each datagram is passed to <paramref name="receiver"/> on that thread, so
@@ -171,6 +178,12 @@ public sealed partial class IkeTransport : IAsyncDisposable
             var message = buffer.AsSpan(0, received);
             if (natTraversal)
             {
+                if (message is [NatKeepalive])
+                {
+                    Interlocked.Increment(ref _keepalives);
+                    continue;
+                }
+
                 if (message.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(message) != 0)
                 {
                     Interlocked.Increment(ref _droppedNonIke);

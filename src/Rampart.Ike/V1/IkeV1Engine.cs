@@ -144,21 +144,12 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             || (cookieR != 0 && _responded.TryGetValue(cookieR, out var responded) && responded.CookieI == cookieI && responded.Remote.Address.Equals(remote));
     }
 
-    /// <summary>Handles one UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>.</summary>
+    /// <summary>
+    /// Handles one ISAKMP message received on <paramref name="local"/> from <paramref name="remote"/>. It starts at the
+    /// ISAKMP header on either port: the transport removes port 4500's non-ESP marker (RFC 3948 §2.2) and keepalives.
+    /// </summary>
     public void ProcessDatagram(ReadOnlySpan<byte> datagram, IPEndPoint local, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
     {
-        if (local.Port == NatTraversalPort || remote.Port == NatTraversalPort)
-        {
-            // RFC 3948 §2.2: IKE on port 4500 starts with a 4-byte zero non-ESP marker; a single 0xFF is a keepalive.
-            if (datagram.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0)
-            {
-                Counters.Dropped++;
-                return;
-            }
-
-            datagram = datagram[4..];
-        }
-
         if (!IsakmpHeader.TryParse(datagram, out var header, out _))
         {
             Counters.Malformed++;
@@ -542,17 +533,8 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         return message;
     }
 
-    private static void Resend(Phase1Sa phase1, byte[] message, List<IkeAction> actions)
-    {
-        var datagram = message;
-        if (phase1.Remote.Port == NatTraversalPort)
-        {
-            datagram = new byte[message.Length + 4];
-            message.CopyTo(datagram, 4);
-        }
-
-        actions.Add(new SendDatagram(phase1.Local, phase1.Remote, datagram));
-    }
+    private static void Resend(Phase1Sa phase1, byte[] message, List<IkeAction> actions) =>
+        actions.Add(new SendDatagram(phase1.Local, phase1.Remote, message));
 
     /// <summary>Serialises and encrypts payloads with the CBC chain in <paramref name="iv"/>, which moves to the last ciphertext block.</summary>
     private static byte[] Encrypt(Phase1Sa phase1, IsakmpHeader header, List<IsakmpPayload> payloads, ref byte[] iv)

@@ -228,7 +228,7 @@ public class NegotiationTests
     }
 
     [Fact]
-    public void ForcedUdpEncapsulation_FloatsToPort4500WithTheNonEspMarker()
+    public void ForcedUdpEncapsulation_FloatsToPort4500_WithBareIsakmpMessages()
     {
         var forced = new IkeV1PeerConfig(IPAddress.Parse("192.0.2.1"), "ABC123"u8,
             [new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromHours(8))])
@@ -243,7 +243,11 @@ public class NegotiationTests
         Assert.True(Assert.Single(net.Responder.Installed).Inbound.UdpEncapsulation);
         var floated = net.Initiator.Sent.Skip(2).ToList();
         Assert.All(floated, s => Assert.Equal((4500, 4500), (s.Local.Port, s.Remote.Port)));
-        Assert.All(floated, s => Assert.Equal([0, 0, 0, 0], s.Datagram[..4]));
+        // The engine emits bare ISAKMP on port 4500 too: the transport alone adds the non-ESP marker.
+        var cookieI = net.Initiator.Sent[0].Datagram[..8];
+        Assert.All(floated, s => Assert.Equal(cookieI, s.Datagram[..8]));
+        Assert.All(floated, s => Assert.True(IsakmpHeader.TryParse(s.Datagram, out var header, out _) && header.Length == s.Datagram.Length));
+        Assert.All(net.Responder.Sent.Where(s => s.Remote.Port == 4500), s => Assert.Equal(cookieI, s.Datagram[..8]));
         Assert.Equal(500, net.Initiator.Sent[1].Remote.Port);
     }
 
