@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 
@@ -11,7 +12,7 @@ namespace Rampart.IkeRate;
 /// </summary>
 internal sealed class EnginePair : IDisposable
 {
-    private static readonly IPEndPoint ResponderEndpoint = new(IPAddress.Parse("192.0.2.2"), IkeV1Engine.IkePort);
+    private static readonly IPEndPoint ResponderEndpoint = new(IPAddress.Parse("192.0.2.2"), IkePorts.Ike);
     private static readonly byte[] PreSharedKey = "ike-rate-benchmark-psk"u8.ToArray();
     private static readonly QuickModePolicy EspGcm = new(
         [new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 3600, 0)], DhGroup.None, IpsecMode.Transport);
@@ -50,7 +51,7 @@ internal sealed class EnginePair : IDisposable
         var selector = new TrafficSelector(ProxyIdentity.Host(initiatorAddress), ProxyIdentity.Host(ResponderEndpoint.Address));
         var installed = 0;
         _actions.Clear();
-        initiator.Acquire(new IkeV1PeerConfig(ResponderEndpoint.Address, PreSharedKey, _proposals), new IPEndPoint(initiatorAddress, IkeV1Engine.IkePort), selector, EspGcm, DateTimeOffset.UtcNow, _actions);
+        initiator.Acquire(new IkeV1PeerConfig(ResponderEndpoint.Address, PreSharedKey, _proposals), new IPEndPoint(initiatorAddress, IkePorts.Ike), selector, EspGcm, DateTimeOffset.UtcNow, _actions);
         installed += Dispatch(toResponder: true);
         while (_inFlight.TryDequeue(out var item))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 using Rampart.Ike.Wire;
@@ -173,7 +174,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             });
             var actions = new List<IkeAction>();
             var selector = new TrafficSelector(ProxyIdentity.Host(AddressI), ProxyIdentity.Host(AddressR));
-            _initiator.Acquire(initiatorPeer, new IPEndPoint(AddressI, IkeV1Engine.IkePort), selector, setup.QuickMode, Now, actions);
+            _initiator.Acquire(initiatorPeer, new IPEndPoint(AddressI, IkePorts.Ike), selector, setup.QuickMode, Now, actions);
             Queue(toResponder: true, actions);
         }
 
@@ -185,7 +186,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
         {
             while (count-- > 0 && _inFlight.TryDequeue(out var item))
             {
-                var natTraversal = item.Send.Remote.Port == IkeV1Engine.NatTraversalPort;
+                var natTraversal = item.Send.Remote.Port == IkePorts.NatTraversal;
                 Transcript.Add((item.ToResponder, item.Send.Datagram, natTraversal));
                 var actions = new List<IkeAction>();
                 (item.ToResponder ? _responder : _initiator).ProcessDatagram(item.Send.Datagram, item.Send.Remote, item.Send.Local, Now, actions);
@@ -202,7 +203,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
 
         public List<IkeAction> Inject(bool toResponder, byte[] datagram, bool natTraversal, TimeSpan? timerDelay)
         {
-            var port = natTraversal ? IkeV1Engine.NatTraversalPort : IkeV1Engine.IkePort;
+            var port = natTraversal ? IkePorts.NatTraversal : IkePorts.Ike;
             var local = new IPEndPoint(toResponder ? AddressR : AddressI, port);
             var remote = new IPEndPoint(toResponder ? AddressI : AddressR, port);
             var engine = toResponder ? _responder : _initiator;

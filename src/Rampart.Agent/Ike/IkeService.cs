@@ -7,6 +7,7 @@ using Rampart.Agent.Auditing;
 using Rampart.Agent.Control;
 using Rampart.Agent.DataPath;
 using Rampart.Agent.Policy;
+using Rampart.Core;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
@@ -291,7 +292,7 @@ public sealed partial class IkeService : BackgroundService
 
     private void Send(SendDatagram send)
     {
-        var natTraversal = send.Local.Port == IkeTransport.NatTraversalPort || send.Remote.Port == IkeTransport.NatTraversalPort;
+        var natTraversal = send.Local.Port == IkePorts.NatTraversal || send.Remote.Port == IkePorts.NatTraversal;
         try
         {
             _transport.Send(send.Datagram, send.Remote, natTraversal, send.Local.Address);

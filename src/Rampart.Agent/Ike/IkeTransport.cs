@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Rampart.Core;
 
 namespace Rampart.Agent.Ike;
 
@@ -16,8 +17,6 @@ namespace Rampart.Agent.Ike;
 /// </summary>
 public sealed partial class IkeTransport : IAsyncDisposable
 {
-    public const int IkePort = 500;
-    public const int NatTraversalPort = 4500;
     private const int MaxDatagram = 65_535;
     private readonly Dictionary<(bool NatTraversal, AddressFamily Family), Socket> _sockets = [];
     private readonly List<Thread> _receivers = [];
@@ -27,7 +26,7 @@ public sealed partial class IkeTransport : IAsyncDisposable
     private long _keepalives;
     private volatile bool _stopping;
 
-    public IkeTransport(ILogger<IkeTransport> logger, int ikePort = IkePort, int natTraversalPort = NatTraversalPort)
+    public IkeTransport(ILogger<IkeTransport> logger, int ikePort = IkePorts.Ike, int natTraversalPort = IkePorts.NatTraversal)
     {
         _logger = logger;
         foreach (var (port, natTraversal) in new[] { (ikePort, false), (natTraversalPort, true) })
@@ -81,7 +80,7 @@ public sealed partial class IkeTransport : IAsyncDisposable
             var thread = new Thread(() => ReceiveLoop(socket, natTraversal, receiver))
             {
                 IsBackground = true,
-                Name = $"IKE receive {(natTraversal ? NatTraversalPort : IkePort)} {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")}",
+                Name = $"IKE receive {(natTraversal ? IkePorts.NatTraversal : IkePorts.Ike)} {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")}",
             };
             thread.Start();
             _receivers.Add(thread);

@@ -4,6 +4,7 @@ using System.Text;
 using Rampart.Agent.Policy;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
+using Rampart.Core;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
@@ -47,7 +48,7 @@ public static class PolicyIkeMapping
             ? new(ProxyIdentity.Host(acquire.LocalAddress, protocol, filter.SourcePort ?? 0), ProxyIdentity.Host(acquire.PeerAddress, protocol, filter.DestinationPort ?? 0))
             : new(Proxy(filter.Source, protocol, filter.SourcePort), Proxy(filter.Destination, protocol, filter.DestinationPort));
         var local = LocalFor(applied, acquire.LocalAddress, acquire.PeerAddress);
-        negotiation = new IkeNegotiation(peer!, new IPEndPoint(local, IkeTransport.IkePort), selector, QuickMode(policy, rule, action));
+        negotiation = new IkeNegotiation(peer!, new IPEndPoint(local, IkePorts.Ike), selector, QuickMode(policy, rule, action));
         return true;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Rampart.Core.Filtering;
+using Rampart.Core;
 
 namespace Rampart.DataPath.Linux;
 
@@ -80,7 +81,7 @@ public sealed class NetfilterRules
 
             if (_rules.QueueUdpEncapsulation)
             {
-                AppendRule(script, InChain, $"{selector} -p udp --dport 4500 -j NFQUEUE --queue-num {_rules.InboundQueue}");
+                AppendRule(script, InChain, $"{selector} -p udp --dport {IkePorts.NatTraversal} -j NFQUEUE --queue-num {_rules.InboundQueue}");
             }
         }
 
@@ -189,7 +190,7 @@ public sealed class NetfilterRules
         }
 
         AppendRule(script, chain, "-p 46 -j RETURN");
-        string ikePorts = string.Create(CultureInfo.InvariantCulture, $"{ExemptTraffic.Ike},{ExemptTraffic.IkeNatTraversal}");
+        string ikePorts = string.Create(CultureInfo.InvariantCulture, $"{IkePorts.Ike},{IkePorts.NatTraversal}");
         AppendRule(script, chain, direction == TrafficDirection.Outbound
             ? $"-p udp -m multiport --sports {ikePorts} -j RETURN"
             : $"-p udp -m multiport --dports {ikePorts} -j RETURN");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
+using Rampart.Core;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Esp;
@@ -166,7 +167,7 @@ public sealed class DataPathEngine
         }
 
         if (flow.Protocol is ProtocolEsp or ProtocolAh
-            || (flow.Protocol == FlowKey.Udp && flow.DestinationPort == UdpEncapsulation.NatTraversalPort))
+            || (flow.Protocol == FlowKey.Udp && flow.DestinationPort == IkePorts.NatTraversal))
         {
             return Unprotect(state, packet);
         }

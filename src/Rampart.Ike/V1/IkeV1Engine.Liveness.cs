@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.V1;
@@ -189,7 +190,7 @@ public sealed partial class IkeV1Engine
 
         Counters.MainModeRenewals++;
         Log(actions, 22, $"ISAKMP SA with {peer} is in use and ends at {phase1.Expires:O}: renewing it");
-        StartMainMode(phase1.Peer, new IPEndPoint(phase1.Local.Address, IkePort), now, actions);
+        StartMainMode(phase1.Peer, new IPEndPoint(phase1.Local.Address, IkePorts.Ike), now, actions);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
+using Rampart.Core;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -11,7 +12,7 @@ public sealed partial class IkeV1Engine
 {
     private Phase1Sa StartMainMode(IkeV1PeerConfig peer, IPEndPoint local, DateTimeOffset now, List<IkeAction> actions)
     {
-        var phase1 = new Phase1Sa(NewCookie(), true, peer, local, new IPEndPoint(peer.RemoteAddress, IkePort), now) { State = Phase1State.InitiatorSentSa };
+        var phase1 = new Phase1Sa(NewCookie(), true, peer, local, new IPEndPoint(peer.RemoteAddress, IkePorts.Ike), now) { State = Phase1State.InitiatorSentSa };
         _initiated[phase1.CookieI] = phase1;
         var transforms = peer.IkeProposals.Select((p, i) => ProposalCodec.EncodeIke((byte)(i + 1), p)).ToArray();
         var sa = new SecurityAssociationPayload([new ProposalPayload(1, ProtocolId.Isakmp, [], transforms)]);
@@ -247,8 +248,8 @@ public sealed partial class IkeV1Engine
         if (phase1.UdpEncapsulation)
         {
             // RFC 3947 §4: with a NAT in between, the initiator moves to port 4500 from MM5 on.
-            phase1.Local = new IPEndPoint(phase1.Local.Address, NatTraversalPort);
-            phase1.Remote = new IPEndPoint(phase1.Remote.Address, NatTraversalPort);
+            phase1.Local = new IPEndPoint(phase1.Local.Address, IkePorts.NatTraversal);
+            phase1.Remote = new IPEndPoint(phase1.Remote.Address, IkePorts.NatTraversal);
         }
 
         var id = (phase1.Peer.LocalIdentity ?? IkeIdentity.Address(phase1.Local.Address)).ToPayload();

@@ -13,8 +13,6 @@ namespace Rampart.Ike.V1;
 /// </summary>
 public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposable
 {
-    public const int IkePort = 500;
-    public const int NatTraversalPort = 4500;
     private const int NonceLength = 32;
 
     private readonly Dictionary<ulong, Phase1Sa> _initiated = [];

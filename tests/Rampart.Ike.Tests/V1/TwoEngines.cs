@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core;
 using Rampart.Ike.V1;
 
 namespace Rampart.Ike.Tests.V1;
@@ -30,7 +31,7 @@ internal sealed class SimHost(string address, IkeV1EngineOptions options)
 
     public DateTimeOffset? Timer { get; set; }
 
-    public IPEndPoint IkeEndpoint => new(Address, IkeV1Engine.IkePort);
+    public IPEndPoint IkeEndpoint => new(Address, IkePorts.Ike);
 }
 
 /// <summary>Two engines joined by an in-memory network with an explicit clock; no sockets.</summary>
