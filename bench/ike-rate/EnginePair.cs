@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Core;
 using Rampart.Ike;
 using Rampart.Ike.V1;
@@ -15,7 +16,7 @@ internal sealed class EnginePair : IDisposable
     private static readonly IPEndPoint ResponderEndpoint = new(IPAddress.Parse("192.0.2.2"), IkePorts.Ike);
     private static readonly byte[] PreSharedKey = "ike-rate-benchmark-psk"u8.ToArray();
     private static readonly QuickModePolicy EspGcm = new(
-        [new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 3600, 0)], DhGroup.None, IpsecMode.Transport);
+        [new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 3600, 0)], DhGroup.None, SaMode.Transport);
 
     private readonly IkeProposal[] _proposals;
     private readonly IkeV1Engine _responder;

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike;
@@ -24,7 +25,7 @@ public sealed record InstallIpsecSa(IpsecSaSpec Inbound, IpsecSaSpec Outbound) :
 public sealed record InstallInboundIpsecSa(IpsecSaSpec Inbound) : IkeAction;
 
 /// <summary>Remove the SA pair identified by our inbound SPI and the peer's (outbound) SPI.</summary>
-public sealed record DeleteIpsecSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
+public sealed record DeleteIpsecSa(SaProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
 
 /// <summary>
 /// RFC 3706: <paramref name="Peer"/> did not answer dead peer detection; its ISAKMP and IPsec SAs are gone (the
@@ -66,7 +67,7 @@ public sealed class IpsecSaSpec
 {
     public required uint Spi { get; init; }
 
-    public required IpsecProtocol Protocol { get; init; }
+    public required SaProtocol Protocol { get; init; }
 
     public required CipherAlgorithm Cipher { get; init; }
 
@@ -77,7 +78,7 @@ public sealed class IpsecSaSpec
 
     public required byte[] IntegrityKey { get; init; }
 
-    public required IpsecMode Mode { get; init; }
+    public required SaMode Mode { get; init; }
 
     /// <summary>ESP in UDP (RFC 3948) between <see cref="Source"/> and <see cref="Destination"/> ports.</summary>
     public required bool UdpEncapsulation { get; init; }

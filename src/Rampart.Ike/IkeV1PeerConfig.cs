@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike;
@@ -8,23 +9,11 @@ namespace Rampart.Ike;
 /// <summary>One IKE security method: the IKE SA's cipher, hash (also the PRF), DH group and lifetime.</summary>
 public sealed record IkeProposal(CipherAlgorithm Cipher, IntegrityAlgorithm Hash, DhGroup Group, TimeSpan Lifetime);
 
-public enum IpsecProtocol
-{
-    Esp,
-    Ah,
-}
-
-public enum IpsecMode
-{
-    Transport,
-    Tunnel,
-}
-
 /// <summary>One quick mode security method. AH uses only <see cref="Integrity"/>; AEAD ESP ciphers take <see cref="IntegrityAlgorithm.None"/>.</summary>
-public sealed record IpsecProposal(IpsecProtocol Protocol, CipherAlgorithm Cipher, IntegrityAlgorithm Integrity, int LifetimeSeconds, long LifetimeKilobytes);
+public sealed record IpsecProposal(SaProtocol Protocol, CipherAlgorithm Cipher, IntegrityAlgorithm Integrity, int LifetimeSeconds, long LifetimeKilobytes);
 
 /// <summary>What quick mode negotiates for one filter: ordered methods, PFS group (None = no PFS) and mode.</summary>
-public sealed record QuickModePolicy(IReadOnlyList<IpsecProposal> Proposals, DhGroup PfsGroup, IpsecMode Mode);
+public sealed record QuickModePolicy(IReadOnlyList<IpsecProposal> Proposals, DhGroup PfsGroup, SaMode Mode);
 
 /// <summary>One side of a traffic selector as an ID payload carries it: address or subnet, protocol (0 = any), port (0 = any).</summary>
 public sealed record ProxyIdentity(IPAddress Network, int PrefixLength, byte Protocol = 0, ushort Port = 0)

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Core;
 using Rampart.Ike;
 using Rampart.Ike.V1;
@@ -142,11 +143,11 @@ internal sealed class IkeEngineTarget : IFuzzTarget
     [
         new Setup(
             new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
-            new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000)], DhGroup.None, IpsecMode.Transport),
+            new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000)], DhGroup.None, SaMode.Transport),
             ForceUdpEncapsulation: false).WithSteps(),
         new Setup(
             new IkeProposal(CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
-            new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000)], DhGroup.Ecp256, IpsecMode.Tunnel),
+            new QuickModePolicy([new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000)], DhGroup.Ecp256, SaMode.Tunnel),
             ForceUdpEncapsulation: true).WithSteps(),
     ];
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Auditing;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 using Rampart.Ike.Wire;
 
@@ -28,12 +29,12 @@ public static class IkeAuditRecords
         ArgumentNullException.ThrowIfNull(inbound);
         ArgumentNullException.ThrowIfNull(outbound);
         var peer = outbound.Destination.Address;
-        var esp = outbound.Protocol == IpsecProtocol.Esp;
+        var esp = outbound.Protocol == SaProtocol.Esp;
         List<AuditField> fields = [.. PeerFields(peer), .. FilterFields(outbound.Selector),
             new(Parameters, "ESP Algorithm", esp ? AlgorithmCatalog.DisplayName(outbound.Cipher) : "None"),
             new(Parameters, "HMAC Algorithm", esp && outbound.Integrity != IntegrityAlgorithm.None ? AlgorithmCatalog.DisplayName(outbound.Integrity) : "None"),
             new(Parameters, "AH Algorithm", esp ? "None" : AlgorithmCatalog.DisplayName(outbound.Integrity)),
-            new(Parameters, "Encapsulation", (outbound.Mode == IpsecMode.Tunnel ? "Tunnel Mode" : "Transport Mode") + (outbound.UdpEncapsulation ? " (UDP-encapsulated)" : "")),
+            new(Parameters, "Encapsulation", (outbound.Mode == SaMode.Tunnel ? "Tunnel Mode" : "Transport Mode") + (outbound.UdpEncapsulation ? " (UDP-encapsulated)" : "")),
             new(Parameters, "InboundSpi", inbound.Spi.ToString(CultureInfo.InvariantCulture)),
             new(Parameters, "OutboundSpi", outbound.Spi.ToString(CultureInfo.InvariantCulture)),
             new(Parameters, "Lifetime (sec)", outbound.LifetimeSeconds.ToString(CultureInfo.InvariantCulture)),

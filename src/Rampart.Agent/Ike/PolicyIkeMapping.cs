@@ -4,13 +4,13 @@ using System.Text;
 using Rampart.Agent.Policy;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Core;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 using DataPathSelector = Rampart.DataPath.Pipeline.TrafficSelector;
 using IkeSelector = Rampart.Ike.TrafficSelector;
-using PolicyProtocol = Rampart.Core.Policy.IpsecProtocol;
 
 namespace Rampart.Agent.Ike;
 
@@ -188,13 +188,13 @@ public static class PolicyIkeMapping
     private static QuickModePolicy QuickMode(IpsecPolicy policy, Rule rule, FilterAction action)
     {
         var proposals = action.SecurityMethods.Select(m => new IpsecProposal(
-            m.Protocol == PolicyProtocol.Esp ? Rampart.Ike.IpsecProtocol.Esp : Rampart.Ike.IpsecProtocol.Ah,
-            m.Protocol == PolicyProtocol.Esp ? m.Cipher ?? Core.Algorithms.CipherAlgorithm.Null : Core.Algorithms.CipherAlgorithm.Null,
+            m.Protocol,
+            m.Protocol == SaProtocol.Esp ? m.Cipher ?? Core.Algorithms.CipherAlgorithm.Null : Core.Algorithms.CipherAlgorithm.Null,
             m.Integrity,
             m.LifetimeSeconds,
             m.LifetimeKilobytes));
         var pfs = action.SessionKeyPfs && policy.KeyExchange.Methods.Count > 0 ? policy.KeyExchange.Methods[0].Group : Core.Algorithms.DhGroup.None;
-        return new QuickModePolicy([.. proposals], pfs, rule.TunnelEndpoint is null ? IpsecMode.Transport : IpsecMode.Tunnel);
+        return new QuickModePolicy([.. proposals], pfs, rule.TunnelEndpoint is null ? SaMode.Transport : SaMode.Tunnel);
     }
 
     /// <summary>A proxy identity as a prefix; host bits a peer set past the prefix are cleared (IPNetwork would throw).</summary>

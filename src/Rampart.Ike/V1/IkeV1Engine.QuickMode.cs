@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -355,7 +356,7 @@ public sealed partial class IkeV1Engine
     {
         var offer = exchange.Chosen!;
         var proposal = offer.Proposal;
-        var encryptionLength = proposal.Protocol == IpsecProtocol.Esp ? AlgorithmCatalog.KeyMaterialLength(proposal.Cipher) : 0;
+        var encryptionLength = proposal.Protocol == SaProtocol.Esp ? AlgorithmCatalog.KeyMaterialLength(proposal.Cipher) : 0;
         var integrityLength = AlgorithmCatalog.HmacKeyLength(proposal.Integrity);
 
         // ESP: the cipher key (with the GCM salt) comes first, then the integrity key (RFC 2409 §5.5, RFC 4106 §8.1).
@@ -390,7 +391,7 @@ public sealed partial class IkeV1Engine
         exchange.Dh = null;
         phase1.Installed.Add(new InstalledSa(proposal.Protocol, exchange.InboundSpi, exchange.OutboundSpi, exchange.Selector));
         Counters.QuickModes++;
-        var security = proposal.Protocol == IpsecProtocol.Esp
+        var security = proposal.Protocol == SaProtocol.Esp
             ? $"ESP {AlgorithmCatalog.DisplayName(proposal.Cipher)}{(AlgorithmCatalog.IsAead(proposal.Cipher) ? "" : "/" + AlgorithmCatalog.DisplayName(proposal.Integrity))}"
             : $"AH {AlgorithmCatalog.DisplayName(proposal.Integrity)}";
         actions.Add(new IkeAuditEvent(IkeAuditKind.QuickModeEstablished, phase1.Remote.Address, null, true,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -151,4 +152,4 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
 internal sealed record PendingAcquire(TrafficSelector Selector, QuickModePolicy Policy);
 
 /// <summary>An installed IPsec SA pair, remembered to answer and send deletes.</summary>
-internal sealed record InstalledSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, TrafficSelector Selector);
+internal sealed record InstalledSa(SaProtocol Protocol, uint InboundSpi, uint OutboundSpi, TrafficSelector Selector);

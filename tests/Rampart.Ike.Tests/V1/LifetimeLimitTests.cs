@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Ike.Tests.V1;
 
@@ -43,7 +44,7 @@ public sealed class LifetimeLimitTests
     public void QuickModeProposalOfTwoToTheThirtyOneSeconds_AndHugeKilobytes_GetTheResponderPolicy()
     {
         using var net = new TwoEngines();
-        var greedy = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, int.MaxValue, long.MaxValue)], DhGroup.None, IpsecMode.Transport);
+        var greedy = new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, int.MaxValue, long.MaxValue)], DhGroup.None, SaMode.Transport);
 
         net.Acquire(greedy);
         net.Run();

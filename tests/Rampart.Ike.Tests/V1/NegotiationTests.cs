@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.Tests.V1;
@@ -61,13 +62,13 @@ public class NegotiationTests
     [Fact]
     public void EspCbcWithPfsAndResponderLifetime_UsesTheShorterLifetimeAndSeparateIntegrityKey()
     {
-        var responderPolicy = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 900, 50_000)], DhGroup.Modp2048, IpsecMode.Tunnel);
+        var responderPolicy = new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 900, 50_000)], DhGroup.Modp2048, SaMode.Tunnel);
         using var net = new TwoEngines(responderQuickMode: responderPolicy);
         net.Acquire(new QuickModePolicy(
         [
-            new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm256, IntegrityAlgorithm.None, 3600, 0),
-            new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 3600, 0),
-        ], DhGroup.Modp2048, IpsecMode.Tunnel));
+            new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm256, IntegrityAlgorithm.None, 3600, 0),
+            new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 3600, 0),
+        ], DhGroup.Modp2048, SaMode.Tunnel));
         net.Run();
 
         var i = Assert.Single(net.Initiator.Installed);
@@ -75,7 +76,7 @@ public class NegotiationTests
         AssertSamePair(i.Outbound, r.Inbound);
         Assert.Equal(CipherAlgorithm.AesCbc128, i.Outbound.Cipher);
         Assert.Equal((16, 32), (i.Outbound.EncryptionKey.Length, i.Outbound.IntegrityKey.Length));
-        Assert.Equal(IpsecMode.Tunnel, i.Outbound.Mode);
+        Assert.Equal(SaMode.Tunnel, i.Outbound.Mode);
         Assert.Equal((900, 50_000L), (i.Outbound.LifetimeSeconds, i.Outbound.LifetimeKilobytes));
         Assert.Equal((900, 50_000L), (r.Inbound.LifetimeSeconds, r.Inbound.LifetimeKilobytes));
         Assert.Contains(net.Responder.Audits, a => a.Detail.Contains("PFS modp2048", StringComparison.Ordinal));
@@ -202,7 +203,7 @@ public class NegotiationTests
     [Fact]
     public void NoCommonQuickModeProposal_FailsWithNoProposalChosenAndKeepsTheMainMode()
     {
-        var responderPolicy = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, IpsecMode.Transport);
+        var responderPolicy = new QuickModePolicy([new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, SaMode.Transport);
         using var net = new TwoEngines(responderQuickMode: responderPolicy);
         net.Acquire();
         net.Run();
@@ -216,13 +217,13 @@ public class NegotiationTests
     [Fact]
     public void AhQuickMode_InstallsIntegrityOnlySas()
     {
-        var ah = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, IpsecMode.Transport);
+        var ah = new QuickModePolicy([new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, SaMode.Transport);
         using var net = new TwoEngines(responderQuickMode: ah);
         net.Acquire(ah);
         net.Run();
 
         var i = Assert.Single(net.Initiator.Installed);
-        Assert.Equal(IpsecProtocol.Ah, i.Outbound.Protocol);
+        Assert.Equal(SaProtocol.Ah, i.Outbound.Protocol);
         Assert.Empty(i.Outbound.EncryptionKey);
         AssertSamePair(i.Outbound, Assert.Single(net.Responder.Installed).Inbound);
     }

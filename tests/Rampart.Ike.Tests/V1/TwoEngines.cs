@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Core;
 using Rampart.Ike.V1;
 
@@ -82,7 +83,7 @@ internal sealed class TwoEngines : IDisposable
             proposals.Length > 0 ? proposals : [new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromHours(8))]);
 
     public static QuickModePolicy EspGcm(int lifetime = 900, DhGroup pfs = DhGroup.None) =>
-        new([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, lifetime, 100_000)], pfs, IpsecMode.Transport);
+        new([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, lifetime, 100_000)], pfs, SaMode.Transport);
 
     public void Acquire(QuickModePolicy? policy = null)
     {
