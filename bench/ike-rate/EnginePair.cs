@@ -49,7 +49,7 @@ internal sealed class EnginePair : IDisposable
 
         var initiatorAddress = new IPAddress([.. _addressPrefix, (byte)(_next++ % 254 + 1)]);
         using var initiator = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
-        var selector = new TrafficSelector(ProxyIdentity.Host(initiatorAddress), ProxyIdentity.Host(ResponderEndpoint.Address));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(initiatorAddress), ProxyIdentity.Host(ResponderEndpoint.Address));
         var installed = 0;
         _actions.Clear();
         initiator.Acquire(new IkeV1PeerConfig(ResponderEndpoint.Address, PreSharedKey, _proposals), new IPEndPoint(initiatorAddress, IkePorts.Ike), selector, EspGcm, DateTimeOffset.UtcNow, _actions);

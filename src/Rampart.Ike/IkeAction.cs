@@ -56,7 +56,7 @@ public sealed record IkeAuditEvent(
     NotifyMessageType? Reason,
     bool PeerAnswered,
     string Detail,
-    TrafficSelector? Selector = null,
+    ProxyIdentities? Selector = null,
     ProposalMismatch? Mismatch = null) : IkeAction;
 
 /// <summary>A trace line (the Oakley.log of the walkthrough); never contains key material.</summary>
@@ -87,7 +87,7 @@ public sealed class IpsecSaSpec
 
     public required IPEndPoint Destination { get; init; }
 
-    public required TrafficSelector Selector { get; init; }
+    public required ProxyIdentities Selector { get; init; }
 
     public required int LifetimeSeconds { get; init; }
 

@@ -96,7 +96,7 @@ public sealed class SpoofedFloodTests(ITestOutputHelper output)
         using var engine = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
         var actions = new List<IkeAction>();
         var local = IPAddress.Parse("2001:db8:8000::1");
-        var selector = new TrafficSelector(new ProxyIdentity(local, 128), new ProxyIdentity(peer.RemoteAddress, 128));
+        var selector = new ProxyIdentities(new ProxyIdentity(local, 128), new ProxyIdentity(peer.RemoteAddress, 128));
         engine.Acquire(peer, new IPEndPoint(local, 500), selector, new QuickModePolicy([], DhGroup.None, SaMode.Transport), DateTimeOffset.UnixEpoch, actions);
         return actions.OfType<SendDatagram>().Single().Datagram;
     }

@@ -174,7 +174,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
                 FindQuickMode = (_, _) => setup.QuickMode,
             });
             var actions = new List<IkeAction>();
-            var selector = new TrafficSelector(ProxyIdentity.Host(AddressI), ProxyIdentity.Host(AddressR));
+            var selector = new ProxyIdentities(ProxyIdentity.Host(AddressI), ProxyIdentity.Host(AddressR));
             _initiator.Acquire(initiatorPeer, new IPEndPoint(AddressI, IkePorts.Ike), selector, setup.QuickMode, Now, actions);
             Queue(toResponder: true, actions);
         }

@@ -74,7 +74,7 @@ public static class IkeAuditRecords
     /// the mode and, from <paramref name="mismatch"/>, the attribute that did not match with the expected and received
     /// values (the initiator whose proposals the peer refused knows only the mode).
     /// </summary>
-    public static IkeAuditRecord Failure(IPAddress peer, NotifyMessageType? reason, string detail, Rampart.Ike.TrafficSelector? selector, bool peerAnswered, ProposalMismatch? mismatch = null)
+    public static IkeAuditRecord Failure(IPAddress peer, NotifyMessageType? reason, string detail, Rampart.Ike.ProxyIdentities? selector, bool peerAnswered, ProposalMismatch? mismatch = null)
     {
         ArgumentNullException.ThrowIfNull(peer);
         List<AuditField> fields = [.. PeerFields(peer)];
@@ -141,7 +141,7 @@ public static class IkeAuditRecords
         : "Data Protection Mode (Quick Mode)";
 
     /// <summary>548: the peer did not answer IKE and the filter action allows clear traffic.</summary>
-    public static IkeAuditRecord Soft(IPAddress peer, Rampart.Ike.TrafficSelector selector, TimeSpan waited)
+    public static IkeAuditRecord Soft(IPAddress peer, Rampart.Ike.ProxyIdentities selector, TimeSpan waited)
     {
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(selector);
@@ -157,7 +157,7 @@ public static class IkeAuditRecords
         new(PeerIdentity, "Peer IP Address", peer.ToString()),
     ];
 
-    private static IEnumerable<AuditField> FilterFields(Rampart.Ike.TrafficSelector selector) =>
+    private static IEnumerable<AuditField> FilterFields(Rampart.Ike.ProxyIdentities selector) =>
     [
         new(Filter, "Source IP Address", selector.Local.Network.ToString()),
         new(Filter, "Source IP Address Mask", Mask(selector.Local)),

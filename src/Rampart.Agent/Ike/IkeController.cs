@@ -1,11 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Rampart.Agent.Policy;
+using Rampart.Core.Monitoring;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 using Rampart.Ike.V1;
-using IkeSelector = Rampart.Ike.TrafficSelector;
+using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Ike;
 
@@ -195,7 +196,7 @@ public sealed partial class IkeController : IDisposable
     public IkeStatus Status()
     {
         var now = _time.GetUtcNow();
-        return new IkeStatus(Statistics(), [.. _engine.MainModeSas().Select(sa => MainModeSaRow.From(sa, now))]);
+        return new IkeStatus(Statistics(), _engine.MainModeSas(now));
     }
 
     /// <summary>A packet matched a Negotiate filter and has no SA: negotiate, or fail at once when the policy cannot say how.</summary>

@@ -8,6 +8,7 @@ using Rampart.Agent.Control;
 using Rampart.Agent.DataPath;
 using Rampart.Agent.Policy;
 using Rampart.Core;
+using Rampart.Core.Monitoring;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
@@ -48,7 +49,7 @@ public sealed partial class IkeService : BackgroundService
     private int _queuedDatagrams;
     private int _queuedNewExchanges;
     private long _droppedDatagrams;
-    private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
+    private IkeStatus _latest = new(IkeStatistics.Zero, []);
 
     public IkeService(
         IkeTransport transport,

@@ -9,8 +9,8 @@ using Rampart.Core;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using DataPathSelector = Rampart.DataPath.Pipeline.TrafficSelector;
-using IkeSelector = Rampart.Ike.TrafficSelector;
+using DataPathSelector = Rampart.Core.SecurityAssociations.TrafficSelector;
+using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Ike;
 

@@ -12,7 +12,7 @@ public sealed partial class IkeV1Engine
 {
     private const int RememberedMessageIds = 256;
 
-    private void StartQuickMode(Phase1Sa phase1, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
+    private void StartQuickMode(Phase1Sa phase1, ProxyIdentities selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
     {
         if (phase1.QuickModes.Values.Any(q => q.IsInitiator && q.State == QuickModeState.InitiatorSentSa && q.Selector == selector))
         {
@@ -120,7 +120,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        TrafficSelector selector;
+        ProxyIdentities selector;
         if (ids.Count == 2)
         {
             if (!ProxyIdentity.TryFromPayload(ids[0], out var initiatorSide) || !ProxyIdentity.TryFromPayload(ids[1], out var responderSide))
@@ -129,11 +129,11 @@ public sealed partial class IkeV1Engine
                 return;
             }
 
-            selector = new TrafficSelector(responderSide!, initiatorSide!);
+            selector = new ProxyIdentities(responderSide!, initiatorSide!);
         }
         else
         {
-            selector = new TrafficSelector(ProxyIdentity.Host(phase1.Local.Address), ProxyIdentity.Host(phase1.Remote.Address));
+            selector = new ProxyIdentities(ProxyIdentity.Host(phase1.Local.Address), ProxyIdentity.Host(phase1.Remote.Address));
         }
 
         var policy = options.FindQuickMode(phase1.Peer, selector);
@@ -416,7 +416,7 @@ public sealed partial class IkeV1Engine
         actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, $"Quick Mode: {detail}", exchange.Selector, mismatch));
     }
 
-    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, TrafficSelector? selector, List<IkeAction> actions, string detail, ProposalMismatch? mismatch = null)
+    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, ProxyIdentities? selector, List<IkeAction> actions, string detail, ProposalMismatch? mismatch = null)
     {
         Counters.NegotiationFailures++;
         SendInformational(phase1, [new NotificationPayload(ProtocolId.IpsecEsp, reason, [], [])], actions);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core.Monitoring;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.V1;
@@ -43,7 +44,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     /// Secure <paramref name="selector"/> with <paramref name="peer"/>: reuses an established ISAKMP SA to that
     /// address, joins one being negotiated, or starts Main Mode from <paramref name="local"/> to port 500.
     /// </summary>
-    public void Acquire(IkeV1PeerConfig peer, IPEndPoint local, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
+    public void Acquire(IkeV1PeerConfig peer, IPEndPoint local, ProxyIdentities selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
     {
         var existing = FindPhase1(peer.RemoteAddress);
         if (existing is { State: Phase1State.Established } && peer.QuickModesPerMainMode > 0 && existing.QuickModesStarted >= peer.QuickModesPerMainMode)
@@ -96,9 +97,8 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         }
     }
 
-    /// <summary>Every ISAKMP SA, established or not, for the monitor.</summary>
-    public IReadOnlyList<MainModeSaInfo> MainModeSas() =>
-        [.. AllPhase1().Select(p => new MainModeSaInfo(p.Local, p.Remote, p.CookieI, p.CookieR, p.IsInitiator, p.State == Phase1State.Established, p.Chosen, p.UdpEncapsulation, p.Installed.Count, p.Created, p.Expires))];
+    /// <summary>Every ISAKMP SA, established or not, as <c>ike.status</c> and the monitor list them at <paramref name="now"/>.</summary>
+    public IReadOnlyList<MainModeSaRow> MainModeSas(DateTimeOffset now) => [.. AllPhase1().Select(p => p.ToRow(now))];
 
     /// <summary>Drops all state (agent restart).</summary>
     public void Reset()

@@ -54,7 +54,7 @@ public class IkeSaMappingTests
             UdpEncapsulation = false,
             Source = new IPEndPoint(b, 500),
             Destination = new IPEndPoint(a, 500),
-            Selector = new TrafficSelector(ProxyIdentity.Host(a), ProxyIdentity.Host(b)),
+            Selector = new ProxyIdentities(ProxyIdentity.Host(a), ProxyIdentity.Host(b)),
             LifetimeSeconds = lifetimeSeconds,
             LifetimeKilobytes = lifetimeKilobytes,
         };

@@ -8,7 +8,7 @@ using Rampart.Core.Policy;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using IkeSelector = Rampart.Ike.TrafficSelector;
+using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Tests.Ike;
 

@@ -22,10 +22,10 @@ public sealed class LifetimeLimitTests
         net.Acquire();
         net.Run();
 
-        var responder = Assert.Single(net.Responder.Engine.MainModeSas());
-        Assert.True(responder.Established);
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), responder.Algorithms!.Lifetime);
-        Assert.Equal(responder.Created + TimeSpan.FromSeconds(expectedSeconds), responder.Expires);
+        var responder = Assert.Single(net.Responder.Engine.MainModeSas(net.Now));
+        Assert.Equal("established", responder.State);
+        Assert.Equal(0, responder.AgeSeconds);
+        Assert.Equal(expectedSeconds, responder.LifetimeLeftSeconds);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ internal sealed class TwoEngines : IDisposable
             FindPeer = address => address.Equals(a) ? ResponderPeer : null,
             FindQuickMode = (_, _) => responderPolicy,
         });
-        Selector = new TrafficSelector(ProxyIdentity.Host(a), ProxyIdentity.Host(b));
+        Selector = new ProxyIdentities(ProxyIdentity.Host(a), ProxyIdentity.Host(b));
     }
 
     public static DateTimeOffset Start { get; } = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
@@ -70,7 +70,7 @@ internal sealed class TwoEngines : IDisposable
 
     public IkeV1PeerConfig ResponderPeer { get; }
 
-    public TrafficSelector Selector { get; }
+    public ProxyIdentities Selector { get; }
 
     /// <summary>Return true to lose a datagram in flight.</summary>
     public Func<SimHost, SendDatagram, bool> Lose { get; set; } = (_, _) => false;
