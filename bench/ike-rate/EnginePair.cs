@@ -1,7 +1,7 @@
 using System.Net;
+using Rampart.Core;
 using Rampart.Core.Algorithms;
 using Rampart.Core.SecurityAssociations;
-using Rampart.Core;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 

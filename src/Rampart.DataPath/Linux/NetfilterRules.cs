@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Rampart.Core.Filtering;
 using Rampart.Core;
+using Rampart.Core.Filtering;
 
 namespace Rampart.DataPath.Linux;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Rampart.Core;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
-using Rampart.Core;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Esp;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
-using Rampart.Core.Algorithms;
 using Rampart.Core;
+using Rampart.Core.Algorithms;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 

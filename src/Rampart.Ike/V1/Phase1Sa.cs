@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using Rampart.Core.SecurityAssociations;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Monitoring;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
