@@ -30,7 +30,7 @@ internal enum Phase1State
 /// SKEYID, SKEYID_d, SKEYID_a and the pre-shared key, and disposes the cipher keyed from SKEYID_e (whose bytes were
 /// zeroed as soon as the cipher was built).
 /// </summary>
-internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig peer, IPEndPoint local, IPEndPoint remote, DateTimeOffset created) : IDisposable
+internal sealed partial class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig peer, IPEndPoint local, IPEndPoint remote, DateTimeOffset created) : IDisposable
 {
     public ulong CookieI { get; } = cookieI;
 
