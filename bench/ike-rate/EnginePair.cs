@@ -1,5 +1,7 @@
 using System.Net;
+using Rampart.Core;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 
@@ -11,10 +13,10 @@ namespace Rampart.IkeRate;
 /// </summary>
 internal sealed class EnginePair : IDisposable
 {
-    private static readonly IPEndPoint ResponderEndpoint = new(IPAddress.Parse("192.0.2.2"), IkeV1Engine.IkePort);
+    private static readonly IPEndPoint ResponderEndpoint = new(IPAddress.Parse("192.0.2.2"), IkePorts.Ike);
     private static readonly byte[] PreSharedKey = "ike-rate-benchmark-psk"u8.ToArray();
     private static readonly QuickModePolicy EspGcm = new(
-        [new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 3600, 0)], DhGroup.None, IpsecMode.Transport);
+        [new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 3600, 0)], DhGroup.None, SaMode.Transport);
 
     private readonly IkeProposal[] _proposals;
     private readonly IkeV1Engine _responder;
@@ -47,10 +49,10 @@ internal sealed class EnginePair : IDisposable
 
         var initiatorAddress = new IPAddress([.. _addressPrefix, (byte)(_next++ % 254 + 1)]);
         using var initiator = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
-        var selector = new TrafficSelector(ProxyIdentity.Host(initiatorAddress), ProxyIdentity.Host(ResponderEndpoint.Address));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(initiatorAddress), ProxyIdentity.Host(ResponderEndpoint.Address));
         var installed = 0;
         _actions.Clear();
-        initiator.Acquire(new IkeV1PeerConfig(ResponderEndpoint.Address, PreSharedKey, _proposals), new IPEndPoint(initiatorAddress, IkeV1Engine.IkePort), selector, EspGcm, DateTimeOffset.UtcNow, _actions);
+        initiator.Acquire(new IkeV1PeerConfig(ResponderEndpoint.Address, PreSharedKey, _proposals), new IPEndPoint(initiatorAddress, IkePorts.Ike), selector, EspGcm, DateTimeOffset.UtcNow, _actions);
         installed += Dispatch(toResponder: true);
         while (_inFlight.TryDequeue(out var item))
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Cli;
 
@@ -65,7 +66,7 @@ internal static class Display
 
     public static string YesNo(bool value) => value ? "yes" : "no";
 
-    private static string Algorithms(SecurityMethod method) => method.Protocol == IpsecProtocol.Ah
+    private static string Algorithms(SecurityMethod method) => method.Protocol == SaProtocol.Ah
         ? AlgorithmCatalog.DisplayName(method.Integrity)
         : method.Integrity == IntegrityAlgorithm.None
             ? AlgorithmCatalog.DisplayName(method.Cipher ?? CipherAlgorithm.Null)

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike;
@@ -7,7 +8,10 @@ namespace Rampart.Ike;
 /// <summary>What the sans-I/O engine asks its host to do; the host owns sockets, the SA database, timers and audit.</summary>
 public abstract record IkeAction;
 
-/// <summary>Send this datagram from <paramref name="Local"/> to <paramref name="Remote"/> (port 4500 datagrams already carry the non-ESP marker).</summary>
+/// <summary>
+/// Send this ISAKMP message from <paramref name="Local"/> to <paramref name="Remote"/>. It is bare on either port: the
+/// transport puts the non-ESP marker in front of it when it leaves from port 4500.
+/// </summary>
 public sealed record SendDatagram(IPEndPoint Local, IPEndPoint Remote, byte[] Datagram) : IkeAction;
 
 /// <summary>Install an IPsec SA pair: <paramref name="Inbound"/> (peer to us) and <paramref name="Outbound"/>.</summary>
@@ -21,7 +25,7 @@ public sealed record InstallIpsecSa(IpsecSaSpec Inbound, IpsecSaSpec Outbound) :
 public sealed record InstallInboundIpsecSa(IpsecSaSpec Inbound) : IkeAction;
 
 /// <summary>Remove the SA pair identified by our inbound SPI and the peer's (outbound) SPI.</summary>
-public sealed record DeleteIpsecSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
+public sealed record DeleteIpsecSa(SaProtocol Protocol, uint InboundSpi, uint OutboundSpi, IPAddress Peer) : IkeAction;
 
 /// <summary>
 /// RFC 3706: <paramref name="Peer"/> did not answer dead peer detection; its ISAKMP and IPsec SAs are gone (the
@@ -52,7 +56,7 @@ public sealed record IkeAuditEvent(
     NotifyMessageType? Reason,
     bool PeerAnswered,
     string Detail,
-    TrafficSelector? Selector = null,
+    ProxyIdentities? Selector = null,
     ProposalMismatch? Mismatch = null) : IkeAction;
 
 /// <summary>A trace line (the Oakley.log of the walkthrough); never contains key material.</summary>
@@ -63,7 +67,7 @@ public sealed class IpsecSaSpec
 {
     public required uint Spi { get; init; }
 
-    public required IpsecProtocol Protocol { get; init; }
+    public required SaProtocol Protocol { get; init; }
 
     public required CipherAlgorithm Cipher { get; init; }
 
@@ -74,7 +78,7 @@ public sealed class IpsecSaSpec
 
     public required byte[] IntegrityKey { get; init; }
 
-    public required IpsecMode Mode { get; init; }
+    public required SaMode Mode { get; init; }
 
     /// <summary>ESP in UDP (RFC 3948) between <see cref="Source"/> and <see cref="Destination"/> ports.</summary>
     public required bool UdpEncapsulation { get; init; }
@@ -83,7 +87,7 @@ public sealed class IpsecSaSpec
 
     public required IPEndPoint Destination { get; init; }
 
-    public required TrafficSelector Selector { get; init; }
+    public required ProxyIdentities Selector { get; init; }
 
     public required int LifetimeSeconds { get; init; }
 

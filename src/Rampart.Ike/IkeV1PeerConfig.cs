@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike;
@@ -8,77 +9,11 @@ namespace Rampart.Ike;
 /// <summary>One IKE security method: the IKE SA's cipher, hash (also the PRF), DH group and lifetime.</summary>
 public sealed record IkeProposal(CipherAlgorithm Cipher, IntegrityAlgorithm Hash, DhGroup Group, TimeSpan Lifetime);
 
-public enum IpsecProtocol
-{
-    Esp,
-    Ah,
-}
-
-public enum IpsecMode
-{
-    Transport,
-    Tunnel,
-}
-
 /// <summary>One quick mode security method. AH uses only <see cref="Integrity"/>; AEAD ESP ciphers take <see cref="IntegrityAlgorithm.None"/>.</summary>
-public sealed record IpsecProposal(IpsecProtocol Protocol, CipherAlgorithm Cipher, IntegrityAlgorithm Integrity, int LifetimeSeconds, long LifetimeKilobytes);
+public sealed record IpsecProposal(SaProtocol Protocol, CipherAlgorithm Cipher, IntegrityAlgorithm Integrity, int LifetimeSeconds, long LifetimeKilobytes);
 
 /// <summary>What quick mode negotiates for one filter: ordered methods, PFS group (None = no PFS) and mode.</summary>
-public sealed record QuickModePolicy(IReadOnlyList<IpsecProposal> Proposals, DhGroup PfsGroup, IpsecMode Mode);
-
-/// <summary>One side of a traffic selector as an ID payload carries it: address or subnet, protocol (0 = any), port (0 = any).</summary>
-public sealed record ProxyIdentity(IPAddress Network, int PrefixLength, byte Protocol = 0, ushort Port = 0)
-{
-    public bool IsHost => PrefixLength == (Network.GetAddressBytes().Length * 8);
-
-    public static ProxyIdentity Host(IPAddress address, byte protocol = 0, ushort port = 0) =>
-        new(address, address.GetAddressBytes().Length * 8, protocol, port);
-
-    public IdentificationPayload ToPayload() => IsHost
-        ? IdentificationPayload.ForAddress(Network, Protocol, Port)
-        : IdentificationPayload.ForSubnet(Network, PrefixLength, Protocol, Port);
-
-    /// <summary>Reads an address or subnet ID; false for other ID types or a non-contiguous mask.</summary>
-    public static bool TryFromPayload(IdentificationPayload id, out ProxyIdentity? proxy)
-    {
-        proxy = null;
-        switch (id.IdType)
-        {
-            case IdentificationType.Ipv4Address or IdentificationType.Ipv6Address:
-                proxy = Host(new IPAddress(id.Data), id.Protocol, id.Port);
-                return true;
-            case IdentificationType.Ipv4AddressSubnet or IdentificationType.Ipv6AddressSubnet:
-                var half = id.Data.Length / 2;
-                var mask = id.Data[half..];
-                var prefix = 0;
-                while (prefix < mask.Length * 8 && (mask[prefix / 8] & (0x80 >> (prefix % 8))) != 0)
-                {
-                    prefix++;
-                }
-
-                for (var bit = prefix; bit < mask.Length * 8; bit++)
-                {
-                    if ((mask[bit / 8] & (0x80 >> (bit % 8))) != 0)
-                    {
-                        return false;
-                    }
-                }
-
-                proxy = new ProxyIdentity(new IPAddress(id.Data[..half]), prefix, id.Protocol, id.Port);
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    public bool Equals(ProxyIdentity? other) => other is not null && Network.Equals(other.Network)
-        && PrefixLength == other.PrefixLength && Protocol == other.Protocol && Port == other.Port;
-
-    public override int GetHashCode() => HashCode.Combine(Network, PrefixLength, Protocol, Port);
-}
-
-/// <summary>Traffic selector as seen from this host: local side and remote side.</summary>
-public sealed record TrafficSelector(ProxyIdentity Local, ProxyIdentity Remote);
+public sealed record QuickModePolicy(IReadOnlyList<IpsecProposal> Proposals, DhGroup PfsGroup, SaMode Mode);
 
 /// <summary>A phase 1 identity (ID payload type and data), e.g. an address or an FQDN.</summary>
 public sealed record IkeIdentity(IdentificationType Type, byte[] Value)

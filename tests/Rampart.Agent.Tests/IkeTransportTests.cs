@@ -29,6 +29,8 @@ public class IkeTransportTests
         // ESP-in-UDP (non-zero SPI where the marker would be) is not IKE: dropped and counted.
         var natPort = new IPEndPoint(IPAddress.Loopback, a.PortOf(natTraversal: true));
         await peer.SendToAsync(new byte[] { 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1 }, natPort);
+        // A NAT keepalive keeps the mapping open: counted, never handed to IKE.
+        await peer.SendToAsync(new byte[] { 0xFF }, natPort);
         // An IKE message with the marker arrives without it, flagged as NAT traversal, with both addresses.
         await peer.SendToAsync((byte[])[0, 0, 0, 0, .. Message], natPort);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -38,6 +40,8 @@ public class IkeTransportTests
         Assert.Equal(peerEndPoint, datagram.Remote);
         Assert.Equal(IPAddress.Loopback, datagram.Local.Address);
         Assert.Equal(1, a.DroppedNonIke);
+        Assert.Equal(1, a.Keepalives);
+        Assert.False(receivedByA.Reader.TryRead(out _));
     }
 
     [Fact]

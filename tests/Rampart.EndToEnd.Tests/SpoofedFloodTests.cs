@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 using Rampart.Lab;
@@ -96,8 +97,8 @@ public sealed class SpoofedFloodTests(ITestOutputHelper output)
         using var engine = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
         var actions = new List<IkeAction>();
         var local = IPAddress.Parse("2001:db8:8000::1");
-        var selector = new TrafficSelector(new ProxyIdentity(local, 128), new ProxyIdentity(peer.RemoteAddress, 128));
-        engine.Acquire(peer, new IPEndPoint(local, 500), selector, new QuickModePolicy([], DhGroup.None, IpsecMode.Transport), DateTimeOffset.UnixEpoch, actions);
+        var selector = new ProxyIdentities(new ProxyIdentity(local, 128), new ProxyIdentity(peer.RemoteAddress, 128));
+        engine.Acquire(peer, new IPEndPoint(local, 500), selector, new QuickModePolicy([], DhGroup.None, SaMode.Transport), DateTimeOffset.UnixEpoch, actions);
         return actions.OfType<SendDatagram>().Single().Datagram;
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
+using Rampart.Core;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 using Rampart.Ike.Wire;
@@ -11,7 +13,7 @@ namespace Rampart.Fuzz.Targets;
 /// The engine must never throw. Input: [selector][flags][datagram]. The selector picks the negotiation setup, the
 /// receiving engine and the step (how many of the real exchange's datagrams were delivered before). Flags: bit 0
 /// copies the cookies, bit 2 the message ID, from the datagram the real peer would send next (so a mutated message
-/// reaches the state's handler instead of the unknown-cookie drop); bit 1 sends it over UDP 4500 with the non-ESP marker;
+/// reaches the state's handler instead of the unknown-cookie drop); bit 1 sends it between UDP 4500 endpoints (bare, as the transport hands it over without its non-ESP marker);
 /// bits 3-4 run the engine's timer afterwards; bit 5 encrypts the message with the receiver's ISAKMP SA keys
 /// (<see cref="IsakmpSealer"/>), so that fuzzed payloads get behind the encryption and quick mode's HASH(1).
 /// </summary>
@@ -65,11 +67,6 @@ internal sealed class IkeEngineTarget : IFuzzTarget
         }
 
         var natTraversal = (flags & NatTraversalPort) != 0;
-        if (natTraversal)
-        {
-            datagram = [0, 0, 0, 0, .. datagram];
-        }
-
         LastActions = run.Inject(toResponder, datagram, natTraversal, TimerDelays[(flags >> 3) & 3]);
     }
 
@@ -119,7 +116,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
         yield return ("informational-plain-i", run.Transcript.Count, false, Seal | PatchCookies | natTraversal, informational);
     }
 
-    /// <summary>The datagrams of a whole negotiation (Main Mode and Quick Mode), in delivery order, without non-ESP markers.</summary>
+    /// <summary>The datagrams of a whole negotiation (Main Mode and Quick Mode), in delivery order.</summary>
     public static List<(bool ToResponder, byte[] Datagram, bool NatTraversal)> RecordNegotiation(Setup? setup = null)
     {
         setup ??= Setups[0];
@@ -146,11 +143,11 @@ internal sealed class IkeEngineTarget : IFuzzTarget
     [
         new Setup(
             new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
-            new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000)], DhGroup.None, IpsecMode.Transport),
+            new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000)], DhGroup.None, SaMode.Transport),
             ForceUdpEncapsulation: false).WithSteps(),
         new Setup(
             new IkeProposal(CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromHours(8)),
-            new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000)], DhGroup.Ecp256, IpsecMode.Tunnel),
+            new QuickModePolicy([new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000)], DhGroup.Ecp256, SaMode.Tunnel),
             ForceUdpEncapsulation: true).WithSteps(),
     ];
 
@@ -177,12 +174,12 @@ internal sealed class IkeEngineTarget : IFuzzTarget
                 FindQuickMode = (_, _) => setup.QuickMode,
             });
             var actions = new List<IkeAction>();
-            var selector = new TrafficSelector(ProxyIdentity.Host(AddressI), ProxyIdentity.Host(AddressR));
-            _initiator.Acquire(initiatorPeer, new IPEndPoint(AddressI, IkeV1Engine.IkePort), selector, setup.QuickMode, Now, actions);
+            var selector = new ProxyIdentities(ProxyIdentity.Host(AddressI), ProxyIdentity.Host(AddressR));
+            _initiator.Acquire(initiatorPeer, new IPEndPoint(AddressI, IkePorts.Ike), selector, setup.QuickMode, Now, actions);
             Queue(toResponder: true, actions);
         }
 
-        /// <summary>What was delivered; a datagram sent to UDP 4500 without its non-ESP marker.</summary>
+        /// <summary>What was delivered, and whether it went between UDP 4500 endpoints.</summary>
         public List<(bool ToResponder, byte[] Datagram, bool NatTraversal)> Transcript { get; } = [];
 
         /// <summary>Delivers up to <paramref name="count"/> datagrams of the real exchange.</summary>
@@ -190,8 +187,8 @@ internal sealed class IkeEngineTarget : IFuzzTarget
         {
             while (count-- > 0 && _inFlight.TryDequeue(out var item))
             {
-                var natTraversal = item.Send.Remote.Port == IkeV1Engine.NatTraversalPort;
-                Transcript.Add((item.ToResponder, natTraversal ? item.Send.Datagram[4..] : item.Send.Datagram, natTraversal));
+                var natTraversal = item.Send.Remote.Port == IkePorts.NatTraversal;
+                Transcript.Add((item.ToResponder, item.Send.Datagram, natTraversal));
                 var actions = new List<IkeAction>();
                 (item.ToResponder ? _responder : _initiator).ProcessDatagram(item.Send.Datagram, item.Send.Remote, item.Send.Local, Now, actions);
                 Queue(!item.ToResponder, actions);
@@ -200,14 +197,14 @@ internal sealed class IkeEngineTarget : IFuzzTarget
 
         /// <summary>The datagram the real peer sends next (the last one once the exchange is over).</summary>
         public byte[]? NextOrLast() =>
-            _inFlight.TryPeek(out var next) ? (next.Send.Remote.Port == IkeV1Engine.NatTraversalPort ? next.Send.Datagram[4..] : next.Send.Datagram)
+            _inFlight.TryPeek(out var next) ? next.Send.Datagram
             : Transcript.Count > 0 ? Transcript[^1].Datagram : null;
 
         public IkeV1Engine Engine(bool toResponder) => toResponder ? _responder : _initiator;
 
         public List<IkeAction> Inject(bool toResponder, byte[] datagram, bool natTraversal, TimeSpan? timerDelay)
         {
-            var port = natTraversal ? IkeV1Engine.NatTraversalPort : IkeV1Engine.IkePort;
+            var port = natTraversal ? IkePorts.NatTraversal : IkePorts.Ike;
             var local = new IPEndPoint(toResponder ? AddressR : AddressI, port);
             var remote = new IPEndPoint(toResponder ? AddressI : AddressR, port);
             var engine = toResponder ? _responder : _initiator;

@@ -1,4 +1,5 @@
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 using Rampart.Ike.Wire;
@@ -56,10 +57,10 @@ internal sealed class IkeParseTarget : IFuzzTarget
 
     private static readonly QuickModePolicy QuickMode = new(
     [
-        new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000),
-        new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 3600, 0),
-        new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000),
-    ], DhGroup.Ecp256, IpsecMode.Tunnel);
+        new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 100_000),
+        new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 3600, 0),
+        new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 100_000),
+    ], DhGroup.Ecp256, SaMode.Tunnel);
 
     private static void Interpret(IEnumerable<IsakmpPayload> payloads)
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Reflection;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.V1;
 using Rampart.Ike.Wire;
@@ -13,9 +12,6 @@ namespace Rampart.Fuzz.Targets;
 /// </summary>
 internal static class IsakmpSealer
 {
-    private static readonly MethodInfo AllPhase1 = typeof(IkeV1Engine).GetMethod("AllPhase1", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new MissingMethodException(nameof(IkeV1Engine), "AllPhase1");
-
     /// <summary>The message encrypted, or null when it is too short or no established keys match its cookies.</summary>
     public static byte[]? Seal(IkeV1Engine engine, ReadOnlySpan<byte> message)
     {
@@ -95,7 +91,7 @@ internal static class IsakmpSealer
     {
         var cookieI = BinaryPrimitives.ReadUInt64BigEndian(message);
         var cookieR = BinaryPrimitives.ReadUInt64BigEndian(message[8..]);
-        foreach (var phase1 in (IEnumerable<Phase1Sa>)AllPhase1.Invoke(engine, null)!)
+        foreach (var phase1 in engine.IsakmpSas())
         {
             if (phase1.CookieI == cookieI && phase1.CookieR == cookieR)
             {

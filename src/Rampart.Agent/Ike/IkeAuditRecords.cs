@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Auditing;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 using Rampart.Ike.Wire;
 
@@ -28,12 +29,12 @@ public static class IkeAuditRecords
         ArgumentNullException.ThrowIfNull(inbound);
         ArgumentNullException.ThrowIfNull(outbound);
         var peer = outbound.Destination.Address;
-        var esp = outbound.Protocol == IpsecProtocol.Esp;
+        var esp = outbound.Protocol == SaProtocol.Esp;
         List<AuditField> fields = [.. PeerFields(peer), .. FilterFields(outbound.Selector),
             new(Parameters, "ESP Algorithm", esp ? AlgorithmCatalog.DisplayName(outbound.Cipher) : "None"),
             new(Parameters, "HMAC Algorithm", esp && outbound.Integrity != IntegrityAlgorithm.None ? AlgorithmCatalog.DisplayName(outbound.Integrity) : "None"),
             new(Parameters, "AH Algorithm", esp ? "None" : AlgorithmCatalog.DisplayName(outbound.Integrity)),
-            new(Parameters, "Encapsulation", (outbound.Mode == IpsecMode.Tunnel ? "Tunnel Mode" : "Transport Mode") + (outbound.UdpEncapsulation ? " (UDP-encapsulated)" : "")),
+            new(Parameters, "Encapsulation", (outbound.Mode == SaMode.Tunnel ? "Tunnel Mode" : "Transport Mode") + (outbound.UdpEncapsulation ? " (UDP-encapsulated)" : "")),
             new(Parameters, "InboundSpi", inbound.Spi.ToString(CultureInfo.InvariantCulture)),
             new(Parameters, "OutboundSpi", outbound.Spi.ToString(CultureInfo.InvariantCulture)),
             new(Parameters, "Lifetime (sec)", outbound.LifetimeSeconds.ToString(CultureInfo.InvariantCulture)),
@@ -73,7 +74,7 @@ public static class IkeAuditRecords
     /// the mode and, from <paramref name="mismatch"/>, the attribute that did not match with the expected and received
     /// values (the initiator whose proposals the peer refused knows only the mode).
     /// </summary>
-    public static IkeAuditRecord Failure(IPAddress peer, NotifyMessageType? reason, string detail, Rampart.Ike.TrafficSelector? selector, bool peerAnswered, ProposalMismatch? mismatch = null)
+    public static IkeAuditRecord Failure(IPAddress peer, NotifyMessageType? reason, string detail, Rampart.Ike.ProxyIdentities? selector, bool peerAnswered, ProposalMismatch? mismatch = null)
     {
         ArgumentNullException.ThrowIfNull(peer);
         List<AuditField> fields = [.. PeerFields(peer)];
@@ -140,7 +141,7 @@ public static class IkeAuditRecords
         : "Data Protection Mode (Quick Mode)";
 
     /// <summary>548: the peer did not answer IKE and the filter action allows clear traffic.</summary>
-    public static IkeAuditRecord Soft(IPAddress peer, Rampart.Ike.TrafficSelector selector, TimeSpan waited)
+    public static IkeAuditRecord Soft(IPAddress peer, Rampart.Ike.ProxyIdentities selector, TimeSpan waited)
     {
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(selector);
@@ -156,7 +157,7 @@ public static class IkeAuditRecords
         new(PeerIdentity, "Peer IP Address", peer.ToString()),
     ];
 
-    private static IEnumerable<AuditField> FilterFields(Rampart.Ike.TrafficSelector selector) =>
+    private static IEnumerable<AuditField> FilterFields(Rampart.Ike.ProxyIdentities selector) =>
     [
         new(Filter, "Source IP Address", selector.Local.Network.ToString()),
         new(Filter, "Source IP Address Mask", Mask(selector.Local)),

@@ -1,11 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Rampart.Agent.Policy;
+using Rampart.Core.Monitoring;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 using Rampart.Ike.V1;
-using IkeSelector = Rampart.Ike.TrafficSelector;
+using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Ike;
 
@@ -195,7 +196,7 @@ public sealed partial class IkeController : IDisposable
     public IkeStatus Status()
     {
         var now = _time.GetUtcNow();
-        return new IkeStatus(Statistics(), [.. _engine.MainModeSas().Select(sa => MainModeSaRow.From(sa, now))]);
+        return new IkeStatus(Statistics(), _engine.MainModeSas(now));
     }
 
     /// <summary>A packet matched a Negotiate filter and has no SA: negotiate, or fail at once when the policy cannot say how.</summary>
@@ -256,18 +257,7 @@ public sealed partial class IkeController : IDisposable
             LogReceived(_logger, remote, local, summary);
         }
 
-        if (local.Port == IkeTransport.NatTraversalPort || remote.Port == IkeTransport.NatTraversalPort)
-        {
-            // The engine reads port 4500 datagrams with their non-ESP marker, which the transport removed.
-            var framed = new byte[message.Length + 4];
-            message.CopyTo(framed.AsSpan(4));
-            _engine.ProcessDatagram(framed, local, remote, now, _actions);
-        }
-        else
-        {
-            _engine.ProcessDatagram(message, local, remote, now, _actions);
-        }
-
+        _engine.ProcessDatagram(message, local, remote, now, _actions);
         Execute(now);
     }
 
@@ -466,8 +456,7 @@ public sealed partial class IkeController : IDisposable
             case SendDatagram send:
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
-                    var marker = send.Remote.Port == IkeTransport.NatTraversalPort || send.Local.Port == IkeTransport.NatTraversalPort ? 4 : 0;
-                    var summary = IkeMessageSummary.Describe(send.Datagram.AsSpan(marker));
+                    var summary = IkeMessageSummary.Describe(send.Datagram);
                     LogSent(_logger, send.Remote, send.Local, summary);
                 }
 

@@ -7,14 +7,7 @@ namespace Rampart.Agent.Ike;
 /// <summary>Feeds the monitor and the metrics from the IKE service's latest published status.</summary>
 public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeStatisticsSource
 {
-    public Core.Monitoring.IkeStatistics Statistics()
-    {
-        var s = ike.LatestStatus.Statistics;
-        return new Core.Monitoring.IkeStatistics(s.MainModes, s.QuickModes, s.AuthenticationFailures, s.NegotiationFailures, s.PendingKeyOperations, s.KeyAdditions, s.KeyDeletions, s.Rekeys, s.DeadPeers, s.MainModeRenewals)
-        {
-            Flood = new IkeFloodCounters(s.DroppedDatagrams, s.HalfOpenEvicted, s.HalfOpenRefused, s.FailureAuditsSuppressed, s.AuditRecordsDropped),
-        };
-    }
+    public IkeStatistics Statistics() => ike.LatestStatus.Statistics;
 
     public IReadOnlyList<MainModeAssociation> MainModeAssociations()
     {

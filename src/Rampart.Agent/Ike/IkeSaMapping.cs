@@ -19,7 +19,7 @@ public static class IkeSaMapping
         ArgumentNullException.ThrowIfNull(sa);
         var local = inbound ? sa.Destination : sa.Source;
         var remote = inbound ? sa.Source : sa.Destination;
-        var tunnel = sa.Mode == IpsecMode.Tunnel;
+        var tunnel = sa.Mode == SaMode.Tunnel;
         // Saturating: a byte count past long.MaxValue is no limit in practice, and must not wrap negative.
         // 0 s would mean no time limit: the engine never negotiates it, and this keeps it so.
         var seconds = Math.Max(sa.LifetimeSeconds, 1);
@@ -27,7 +27,7 @@ public static class IkeSaMapping
         var spec = new SecurityAssociationSpec
         {
             Spi = sa.Spi,
-            Protocol = sa.Protocol == IpsecProtocol.Esp ? SaProtocol.Esp : SaProtocol.Ah,
+            Protocol = sa.Protocol,
             Mode = tunnel ? SaMode.Tunnel : SaMode.Transport,
             Direction = inbound ? SaDirection.Inbound : SaDirection.Outbound,
             LocalAddress = tunnel ? sa.Selector.Local.Network : local.Address,

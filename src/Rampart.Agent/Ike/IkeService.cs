@@ -7,6 +7,8 @@ using Rampart.Agent.Auditing;
 using Rampart.Agent.Control;
 using Rampart.Agent.DataPath;
 using Rampart.Agent.Policy;
+using Rampart.Core;
+using Rampart.Core.Monitoring;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
@@ -47,7 +49,7 @@ public sealed partial class IkeService : BackgroundService
     private int _queuedDatagrams;
     private int _queuedNewExchanges;
     private long _droppedDatagrams;
-    private IkeStatus _latest = new(new IkeStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), []);
+    private IkeStatus _latest = new(IkeStatistics.Zero, []);
 
     public IkeService(
         IkeTransport transport,
@@ -291,13 +293,10 @@ public sealed partial class IkeService : BackgroundService
 
     private void Send(SendDatagram send)
     {
-        var natTraversal = send.Local.Port == IkeTransport.NatTraversalPort || send.Remote.Port == IkeTransport.NatTraversalPort;
-
-        // The engine frames port 4500 messages with the non-ESP marker; the transport adds its own.
-        var message = natTraversal ? send.Datagram.AsSpan(4) : send.Datagram;
+        var natTraversal = send.Local.Port == IkePorts.NatTraversal || send.Remote.Port == IkePorts.NatTraversal;
         try
         {
-            _transport.Send(message, send.Remote, natTraversal, send.Local.Address);
+            _transport.Send(send.Datagram, send.Remote, natTraversal, send.Local.Address);
         }
         catch (System.Net.Sockets.SocketException e)
         {

@@ -2,28 +2,31 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Rampart.Core;
 
 namespace Rampart.Agent.Ike;
 
 /// <summary>
 /// IKE's UDP sockets: port 500 and port 4500 (NAT traversal, RFC 3947/3948) on every address, IPv4 and IPv6.
-/// On port 4500 IKE messages carry a four-byte zero non-ESP marker; anything else arriving there is ESP-in-UDP,
-/// which the data path takes before it reaches this socket, so such datagrams are counted and dropped here.
+/// On port 4500 IKE messages carry a four-byte zero non-ESP marker. This is the one place that knows it: the marker is
+/// removed on receive and added on send, so everything above (controller, engine) handles bare ISAKMP messages. A
+/// single 0xFF byte there is a NAT keepalive (RFC 3948 §2.3), counted and ignored; anything else is ESP-in-UDP, which
+/// the data path takes before it reaches this socket, so such datagrams are counted and dropped here.
 /// Each socket has its own receive thread blocking in <c>recvmsg</c> that hands datagrams straight to the receiver given
 /// to <see cref="Start"/>, and sends are synchronous: no thread-pool hop on either path (UDP sends do not block).
 /// </summary>
 public sealed partial class IkeTransport : IAsyncDisposable
 {
-    public const int IkePort = 500;
-    public const int NatTraversalPort = 4500;
     private const int MaxDatagram = 65_535;
     private readonly Dictionary<(bool NatTraversal, AddressFamily Family), Socket> _sockets = [];
     private readonly List<Thread> _receivers = [];
     private readonly ILogger<IkeTransport> _logger;
+    private const byte NatKeepalive = 0xFF;
     private long _droppedNonIke;
+    private long _keepalives;
     private volatile bool _stopping;
 
-    public IkeTransport(ILogger<IkeTransport> logger, int ikePort = IkePort, int natTraversalPort = NatTraversalPort)
+    public IkeTransport(ILogger<IkeTransport> logger, int ikePort = IkePorts.Ike, int natTraversalPort = IkePorts.NatTraversal)
     {
         _logger = logger;
         foreach (var (port, natTraversal) in new[] { (ikePort, false), (natTraversalPort, true) })
@@ -56,6 +59,9 @@ public sealed partial class IkeTransport : IAsyncDisposable
     /// <summary>Datagrams on 4500 that were neither IKE nor removed by the data path.</summary>
     public long DroppedNonIke => Interlocked.Read(ref _droppedNonIke);
 
+    /// <summary>NAT keepalives received on 4500 (they only keep a NAT's mapping open; IKE never sees them).</summary>
+    public long Keepalives => Interlocked.Read(ref _keepalives);
+
     /// <summary>
     /// Starts one receive thread per socket; each datagram is passed to <paramref name="receiver"/> on that thread, so
     /// the receiver must be quick and thread-safe (the agent queues it for the IKE loop). Datagrams that arrive before
@@ -74,7 +80,7 @@ public sealed partial class IkeTransport : IAsyncDisposable
             var thread = new Thread(() => ReceiveLoop(socket, natTraversal, receiver))
             {
                 IsBackground = true,
-                Name = $"IKE receive {(natTraversal ? NatTraversalPort : IkePort)} {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")}",
+                Name = $"IKE receive {(natTraversal ? IkePorts.NatTraversal : IkePorts.Ike)} {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")}",
             };
             thread.Start();
             _receivers.Add(thread);
@@ -171,6 +177,12 @@ public sealed partial class IkeTransport : IAsyncDisposable
             var message = buffer.AsSpan(0, received);
             if (natTraversal)
             {
+                if (message is [NatKeepalive])
+                {
+                    Interlocked.Increment(ref _keepalives);
+                    continue;
+                }
+
                 if (message.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(message) != 0)
                 {
                     Interlocked.Increment(ref _droppedNonIke);

@@ -2,14 +2,15 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Rampart.Agent.Policy;
+using Rampart.Core;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using DataPathSelector = Rampart.DataPath.Pipeline.TrafficSelector;
-using IkeSelector = Rampart.Ike.TrafficSelector;
-using PolicyProtocol = Rampart.Core.Policy.IpsecProtocol;
+using DataPathSelector = Rampart.Core.SecurityAssociations.TrafficSelector;
+using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Ike;
 
@@ -47,7 +48,7 @@ public static class PolicyIkeMapping
             ? new(ProxyIdentity.Host(acquire.LocalAddress, protocol, filter.SourcePort ?? 0), ProxyIdentity.Host(acquire.PeerAddress, protocol, filter.DestinationPort ?? 0))
             : new(Proxy(filter.Source, protocol, filter.SourcePort), Proxy(filter.Destination, protocol, filter.DestinationPort));
         var local = LocalFor(applied, acquire.LocalAddress, acquire.PeerAddress);
-        negotiation = new IkeNegotiation(peer!, new IPEndPoint(local, IkeTransport.IkePort), selector, QuickMode(policy, rule, action));
+        negotiation = new IkeNegotiation(peer!, new IPEndPoint(local, IkePorts.Ike), selector, QuickMode(policy, rule, action));
         return true;
     }
 
@@ -187,13 +188,13 @@ public static class PolicyIkeMapping
     private static QuickModePolicy QuickMode(IpsecPolicy policy, Rule rule, FilterAction action)
     {
         var proposals = action.SecurityMethods.Select(m => new IpsecProposal(
-            m.Protocol == PolicyProtocol.Esp ? Rampart.Ike.IpsecProtocol.Esp : Rampart.Ike.IpsecProtocol.Ah,
-            m.Protocol == PolicyProtocol.Esp ? m.Cipher ?? Core.Algorithms.CipherAlgorithm.Null : Core.Algorithms.CipherAlgorithm.Null,
+            m.Protocol,
+            m.Protocol == SaProtocol.Esp ? m.Cipher ?? Core.Algorithms.CipherAlgorithm.Null : Core.Algorithms.CipherAlgorithm.Null,
             m.Integrity,
             m.LifetimeSeconds,
             m.LifetimeKilobytes));
         var pfs = action.SessionKeyPfs && policy.KeyExchange.Methods.Count > 0 ? policy.KeyExchange.Methods[0].Group : Core.Algorithms.DhGroup.None;
-        return new QuickModePolicy([.. proposals], pfs, rule.TunnelEndpoint is null ? IpsecMode.Transport : IpsecMode.Tunnel);
+        return new QuickModePolicy([.. proposals], pfs, rule.TunnelEndpoint is null ? SaMode.Transport : SaMode.Tunnel);
     }
 
     /// <summary>A proxy identity as a prefix; host bits a peer set past the prefix are cleared (IPNetwork would throw).</summary>

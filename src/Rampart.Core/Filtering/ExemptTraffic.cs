@@ -13,8 +13,6 @@ namespace Rampart.Core.Filtering;
 public sealed class ExemptTraffic
 {
     public const byte Rsvp = 46;
-    public const ushort Ike = 500;
-    public const ushort IkeNatTraversal = 4500;
 
     private static readonly UInt128 IPv6MulticastMask = (UInt128)0xFF << 120;
     private static readonly UInt128 IPv6Multicast = (UInt128)0xFF << 120;
@@ -104,7 +102,7 @@ public sealed class ExemptTraffic
         return server.IsIPv6 ? $"[{server.AddressText}]:{port}" : $"{server.AddressText}:{port}";
     }
 
-    private static bool IsIkePort(ushort port) => port is Ike or IkeNatTraversal;
+    private static bool IsIkePort(ushort port) => port is IkePorts.Ike or IkePorts.NatTraversal;
 
     /// <summary>Outbound to a configured server's port, or inbound from it (the kernel admits only replies).</summary>
     private bool IsServerTraffic(in FlowKey flow, TrafficDirection direction)

@@ -52,35 +52,6 @@ public sealed record MonitorStatistics(
     public IkeFloodCounters Flood { get; init; } = IkeFloodCounters.Zero;
 }
 
-/// <summary>IKE's counters for the monitor (the walkthrough's ISAKMP/Oakley statistics), counted from agent start.</summary>
-/// <param name="MainModes">Main modes (IKE SAs) established.</param>
-/// <param name="QuickModes">Quick modes (IPsec SA pairs) established.</param>
-/// <param name="AuthenticationFailures">Peers that failed authentication.</param>
-/// <param name="NegotiationFailures">Negotiations that failed for any reason.</param>
-/// <param name="PendingKeyOperations">Negotiations in progress now.</param>
-/// <param name="KeyAdditions">SAs IKE installed in the data path.</param>
-/// <param name="KeyDeletions">SAs IKE removed from the data path.</param>
-/// <param name="Rekeys">Quick modes done to replace an SA reaching its lifetime.</param>
-/// <param name="DeadPeers">Peers declared dead by dead peer detection (their SAs removed).</param>
-/// <param name="MainModeRenewals">Main modes renegotiated before their lifetime because their traffic was in use.</param>
-public sealed record IkeStatistics(
-    long MainModes,
-    long QuickModes,
-    long AuthenticationFailures,
-    long NegotiationFailures,
-    long PendingKeyOperations,
-    long KeyAdditions,
-    long KeyDeletions,
-    long Rekeys,
-    long DeadPeers,
-    long MainModeRenewals)
-{
-    public static IkeStatistics Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-
-    /// <summary>What IKE dropped or summed up to stay bounded under a flood (spoofed or not).</summary>
-    public IkeFloodCounters Flood { get; init; } = IkeFloodCounters.Zero;
-}
-
 /// <summary>
 /// What IKE gave up to keep its state and the audit trail bounded, counted from agent start: non-zero values mean a
 /// flood (or a peer far busier than the bounds), worth an alert.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Policy;
 
@@ -152,8 +153,8 @@ public static class PolicyJsonReader
     {
         var protocol = String(element, "protocol") switch
         {
-            "esp" => IpsecProtocol.Esp,
-            "ah" => IpsecProtocol.Ah,
+            "esp" => SaProtocol.Esp,
+            "ah" => SaProtocol.Ah,
             var other => throw new FormatException($"unknown IPsec protocol '{other}'; expected one of: esp, ah"),
         };
         CipherAlgorithm? cipher = null;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Policy;
 
@@ -146,7 +147,7 @@ public static class PolicyJsonWriter
         foreach (var method in action.SecurityMethods)
         {
             writer.WriteStartObject();
-            writer.WriteString("protocol", method.Protocol == IpsecProtocol.Esp ? "esp" : "ah");
+            writer.WriteString("protocol", method.Protocol == SaProtocol.Esp ? "esp" : "ah");
             if (method.Cipher is { } cipher)
             {
                 writer.WriteString("cipher", AlgorithmCatalog.Name(cipher));

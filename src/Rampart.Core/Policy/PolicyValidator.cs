@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Policy;
 
@@ -105,7 +106,7 @@ public static class PolicyValidator
 
     public static IEnumerable<string> ValidateSecurityMethod(SecurityMethod method)
     {
-        if (method.Protocol == IpsecProtocol.Ah)
+        if (method.Protocol == SaProtocol.Ah)
         {
             if (method.Cipher is not null)
             {

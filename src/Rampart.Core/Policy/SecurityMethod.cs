@@ -1,21 +1,16 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Policy;
-
-public enum IpsecProtocol
-{
-    Esp,
-    Ah,
-}
 
 /// <summary>
 /// One quick mode proposal of a filter action. ESP takes a cipher (AEAD ciphers need no separate integrity; others,
 /// including null, need one); AH takes integrity only (Cipher is null).
 /// </summary>
 public sealed record SecurityMethod(
-    IpsecProtocol Protocol,
+    SaProtocol Protocol,
     CipherAlgorithm? Cipher,
     IntegrityAlgorithm Integrity,
     int LifetimeSeconds = PolicyDefaults.QuickModeLifetimeSeconds,
@@ -23,12 +18,12 @@ public sealed record SecurityMethod(
 {
     /// <summary>High: ESP with encryption and integrity, AES-GCM first.</summary>
     public static readonly EquatableList<SecurityMethod> High = EquatableList.Of(
-        new SecurityMethod(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None),
-        new SecurityMethod(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256));
+        new SecurityMethod(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None),
+        new SecurityMethod(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256));
 
     /// <summary>Medium: AH, integrity only.</summary>
     public static readonly EquatableList<SecurityMethod> Medium = EquatableList.Of(
-        new SecurityMethod(IpsecProtocol.Ah, null, IntegrityAlgorithm.Sha256));
+        new SecurityMethod(SaProtocol.Ah, null, IntegrityAlgorithm.Sha256));
 
     public bool IsLegacy => (Cipher is { } cipher && AlgorithmCatalog.IsLegacy(cipher)) || AlgorithmCatalog.IsLegacy(Integrity);
 
@@ -86,7 +81,7 @@ public sealed record SecurityMethod(
                 return false;
             }
 
-            method = new SecurityMethod(IpsecProtocol.Esp, cipher, integrity);
+            method = new SecurityMethod(SaProtocol.Esp, cipher, integrity);
         }
         else if (protocolText.Equals("ah", StringComparison.OrdinalIgnoreCase))
         {
@@ -102,7 +97,7 @@ public sealed record SecurityMethod(
                 return false;
             }
 
-            method = new SecurityMethod(IpsecProtocol.Ah, null, integrity);
+            method = new SecurityMethod(SaProtocol.Ah, null, integrity);
         }
         else
         {
@@ -148,7 +143,7 @@ public sealed record SecurityMethod(
     /// <summary>The custom spelling, with lifetimes only when they differ from the defaults; parses back to an equal method.</summary>
     public override string ToString()
     {
-        var text = Protocol == IpsecProtocol.Ah
+        var text = Protocol == SaProtocol.Ah
             ? $"ah:{AlgorithmCatalog.Name(Integrity)}"
             : Integrity == IntegrityAlgorithm.None
                 ? $"esp:{AlgorithmCatalog.Name(Cipher ?? CipherAlgorithm.Null)}"

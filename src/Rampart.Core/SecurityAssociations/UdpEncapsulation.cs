@@ -4,7 +4,4 @@ namespace Rampart.Core.SecurityAssociations;
 /// ESP in UDP (RFC 3948) for NAT traversal. Ports are the SA's local and remote UDP ports (4500 unless a NAT
 /// rewrote the peer's). An SA without encapsulation has a null <see cref="SecurityAssociationSpec.Encapsulation"/>.
 /// </summary>
-public sealed record UdpEncapsulation(ushort LocalPort = UdpEncapsulation.NatTraversalPort, ushort RemotePort = UdpEncapsulation.NatTraversalPort)
-{
-    public const ushort NatTraversalPort = 4500;
-}
+public sealed record UdpEncapsulation(ushort LocalPort = IkePorts.NatTraversal, ushort RemotePort = IkePorts.NatTraversal);

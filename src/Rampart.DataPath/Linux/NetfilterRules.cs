@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Rampart.Core;
 using Rampart.Core.Filtering;
 
 namespace Rampart.DataPath.Linux;
@@ -81,7 +82,7 @@ public sealed class NetfilterRules
             }
 
             // ESP in UDP (RFC 3948); IKE on port 4500 gets an unmodified accept from the handler.
-            AppendRule(script, InChain, $"{selector} -p udp --dport 4500 -j NFQUEUE --queue-num {_rules.InboundQueue}");
+            AppendRule(script, InChain, $"{selector} -p udp --dport {IkePorts.NatTraversal} -j NFQUEUE --queue-num {_rules.InboundQueue}");
         }
 
         AppendRule(script, InChain, "-i lo -j RETURN");
@@ -182,7 +183,7 @@ public sealed class NetfilterRules
         }
 
         AppendRule(script, chain, "-p 46 -j RETURN");
-        string ikePorts = string.Create(CultureInfo.InvariantCulture, $"{ExemptTraffic.Ike},{ExemptTraffic.IkeNatTraversal}");
+        string ikePorts = string.Create(CultureInfo.InvariantCulture, $"{IkePorts.Ike},{IkePorts.NatTraversal}");
         AppendRule(script, chain, direction == TrafficDirection.Outbound
             ? $"-p udp -m multiport --sports {ikePorts} -j RETURN"
             : $"-p udp -m multiport --dports {ikePorts} -j RETURN");

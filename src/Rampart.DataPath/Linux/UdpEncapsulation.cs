@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Rampart.Core;
 
 namespace Rampart.DataPath.Linux;
 
@@ -21,7 +22,6 @@ public enum UdpEncapsulationKind : byte
 /// <summary>Sorts inbound UDP 4500 packets so only ESP reaches the transform; IPv4 and IPv6 without extension headers.</summary>
 public static class UdpEncapsulation
 {
-    public const ushort Port = 4500;
     private const int UdpHeaderLength = 8;
     private const int EspHeaderLength = 8;
 
@@ -37,7 +37,7 @@ public static class UdpEncapsulation
 
         var udp = packet[udpOffset..];
         int udpLength = BinaryPrimitives.ReadUInt16BigEndian(udp[4..]);
-        if (BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != Port || udpLength < UdpHeaderLength || udpLength > udp.Length)
+        if (BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != IkePorts.NatTraversal || udpLength < UdpHeaderLength || udpLength > udp.Length)
         {
             return UdpEncapsulationKind.Malformed;
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Filtering;
+using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
 
 namespace Rampart.DataPath.Pipeline;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Rampart.Core;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
@@ -166,7 +167,7 @@ public sealed class DataPathEngine
         }
 
         if (flow.Protocol is ProtocolEsp or ProtocolAh
-            || (flow.Protocol == FlowKey.Udp && flow.DestinationPort == UdpEncapsulation.NatTraversalPort))
+            || (flow.Protocol == FlowKey.Udp && flow.DestinationPort == IkePorts.NatTraversal))
         {
             return Unprotect(state, packet);
         }

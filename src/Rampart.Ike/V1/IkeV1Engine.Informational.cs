@@ -22,12 +22,12 @@ public sealed partial class IkeV1Engine
         var iv = IkeV1KeyDerivation.Phase2Iv(prf, phase1.Iv, messageId, phase1.Cipher.BlockSize);
         var list = new List<IsakmpPayload> { new HashPayload(new byte[prf.OutputLength]) };
         list.AddRange(payloads);
-        Send(phase1, Protect(phase1, HeaderFor(phase1, ExchangeType.Informational, messageId), list, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv), actions);
+        phase1.Send(phase1.Protect(phase1.Header(ExchangeType.Informational, messageId), list, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv), actions);
     }
 
     private void HandleInformational(in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
     {
-        var phase1 = FindByCookies(header);
+        var phase1 = _phase1s.FindByCookies(header);
         if (phase1 is null || !phase1.Remote.Address.Equals(remote.Address))
         {
             Counters.Dropped++;
@@ -81,7 +81,7 @@ public sealed partial class IkeV1Engine
                     break;
             }
 
-            if (!AllPhase1().Contains(phase1))
+            if (!_phase1s.All.Contains(phase1))
             {
                 return;
             }
@@ -107,7 +107,7 @@ public sealed partial class IkeV1Engine
         switch (notify.NotifyType)
         {
             case NotifyMessageType.DpdRUThere:
-                SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThereAck, CookieBytes(phase1), notify.Data)], actions);
+                SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThereAck, phase1.CookieBytes(), notify.Data)], actions);
                 break;
             case NotifyMessageType.DpdRUThereAck:
                 AcknowledgeProbe(phase1, notify, now, actions);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.V1;
@@ -23,7 +24,7 @@ public sealed partial class IkeV1Engine
     public bool ProbePeer(IPAddress peer, DateTimeOffset now, List<IkeAction> actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
-        var phase1 = FindPhase1(peer);
+        var phase1 = _phase1s.Best(peer);
         if (phase1 is not { State: Phase1State.Established, PeerSupportsDpd: true })
         {
             return false;
@@ -49,7 +50,7 @@ public sealed partial class IkeV1Engine
     public DateTimeOffset? LastHeardFrom(IPAddress peer)
     {
         DateTimeOffset? last = null;
-        foreach (var phase1 in EstablishedWith(peer))
+        foreach (var phase1 in _phase1s.EstablishedWith(peer))
         {
             last = last is null || phase1.LastHeard > last ? phase1.LastHeard : last;
         }
@@ -60,7 +61,7 @@ public sealed partial class IkeV1Engine
     /// <summary>Proof of liveness from outside IKE (a packet arrived on the peer's IPsec SAs at <paramref name="heardAt"/>): ends a probe started before it.</summary>
     public void PeerAlive(IPAddress peer, DateTimeOffset heardAt, List<IkeAction> actions)
     {
-        foreach (var phase1 in EstablishedWith(peer))
+        foreach (var phase1 in _phase1s.EstablishedWith(peer))
         {
             if (phase1.DpdProbeFirst is not null && heardAt > phase1.DpdProbeStarted)
             {
@@ -71,10 +72,7 @@ public sealed partial class IkeV1Engine
     }
 
     /// <summary>True while an established ISAKMP SA with <paramref name="peer"/> exists.</summary>
-    public bool HasEstablishedSa(IPAddress peer) => EstablishedWith(peer).Any();
-
-    private IEnumerable<Phase1Sa> EstablishedWith(IPAddress peer) =>
-        AllPhase1().Where(p => p.State == Phase1State.Established && p.Remote.Address.Equals(peer));
+    public bool HasEstablishedSa(IPAddress peer) => _phase1s.EstablishedWith(peer).Any();
 
     /// <summary>Sets up liveness state for a new ISAKMP SA: its expiry, renewal point and DPD sequence start.</summary>
     private void StartLiveness(Phase1Sa phase1, DateTimeOffset now)
@@ -92,7 +90,7 @@ public sealed partial class IkeV1Engine
     private void ProofOfLife(Phase1Sa phase1, DateTimeOffset now, List<IkeAction> actions)
     {
         phase1.LastHeard = now;
-        foreach (var other in EstablishedWith(phase1.Remote.Address))
+        foreach (var other in _phase1s.EstablishedWith(phase1.Remote.Address))
         {
             other.LastHeard = now;
             if (other.DpdProbeFirst is not null)
@@ -139,7 +137,7 @@ public sealed partial class IkeV1Engine
         phase1.DpdSequence = unchecked(phase1.DpdSequence + 1);
         var data = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(data, phase1.DpdSequence);
-        SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThere, CookieBytes(phase1), data)], actions);
+        SendInformational(phase1, [new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.DpdRUThere, phase1.CookieBytes(), data)], actions);
         Log(actions, 47, $"R-U-THERE {phase1.DpdSequence} sent to {phase1.Remote.Address}");
     }
 
@@ -155,7 +153,7 @@ public sealed partial class IkeV1Engine
     {
         Counters.DeadPeers++;
         Log(actions, 46, $"{peer} did not answer dead peer detection: its SAs are removed");
-        foreach (var phase1 in EstablishedWith(peer).ToList())
+        foreach (var phase1 in _phase1s.EstablishedWith(peer).ToList())
         {
             foreach (var installed in phase1.Installed)
             {
@@ -175,7 +173,7 @@ public sealed partial class IkeV1Engine
     {
         phase1.RenewAt = null;
         var peer = phase1.Remote.Address;
-        if (AllPhase1().Any(p => p != phase1 && p.Remote.Address.Equals(peer) && p.Created > phase1.Created))
+        if (_phase1s.All.Any(p => p != phase1 && p.Remote.Address.Equals(peer) && p.Created > phase1.Created))
         {
             return; // a newer ISAKMP SA (ours or the peer's) already takes over
         }
@@ -189,7 +187,7 @@ public sealed partial class IkeV1Engine
 
         Counters.MainModeRenewals++;
         Log(actions, 22, $"ISAKMP SA with {peer} is in use and ends at {phase1.Expires:O}: renewing it");
-        StartMainMode(phase1.Peer, new IPEndPoint(phase1.Local.Address, IkePort), now, actions);
+        StartMainMode(phase1.Peer, new IPEndPoint(phase1.Local.Address, IkePorts.Ike), now, actions);
     }
 
     /// <summary>
@@ -198,7 +196,7 @@ public sealed partial class IkeV1Engine
     /// </summary>
     private void HandOverIpsecSas(Phase1Sa phase1)
     {
-        var successor = EstablishedWith(phase1.Remote.Address).Where(p => p != phase1).MaxBy(p => p.Created);
+        var successor = _phase1s.EstablishedWith(phase1.Remote.Address).Where(p => p != phase1).MaxBy(p => p.Created);
         if (successor is null)
         {
             return;

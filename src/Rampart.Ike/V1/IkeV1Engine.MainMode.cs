@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core;
 using Rampart.Core.Algorithms;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
@@ -11,8 +12,8 @@ public sealed partial class IkeV1Engine
 {
     private Phase1Sa StartMainMode(IkeV1PeerConfig peer, IPEndPoint local, DateTimeOffset now, List<IkeAction> actions)
     {
-        var phase1 = new Phase1Sa(NewCookie(), true, peer, local, new IPEndPoint(peer.RemoteAddress, IkePort), now) { State = Phase1State.InitiatorSentSa };
-        _initiated[phase1.CookieI] = phase1;
+        var phase1 = new Phase1Sa(NewCookie(), true, peer, local, new IPEndPoint(peer.RemoteAddress, IkePorts.Ike), now) { State = Phase1State.InitiatorSentSa };
+        _phase1s.AddInitiated(phase1);
         var transforms = peer.IkeProposals.Select((p, i) => ProposalCodec.EncodeIke((byte)(i + 1), p)).ToArray();
         var sa = new SecurityAssociationPayload([new ProposalPayload(1, ProtocolId.Isakmp, [], transforms)]);
         phase1.InitiatorSaBody = sa.BodyBytes();
@@ -26,7 +27,7 @@ public sealed partial class IkeV1Engine
         }
 
         payloads.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
-        phase1.LastSent = Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
+        phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
         phase1.Due = Scheduled(now + Backoff(0));
         Log(actions, 1, $"Main Mode started with {phase1.Remote}");
         return phase1;
@@ -36,7 +37,7 @@ public sealed partial class IkeV1Engine
     {
         if (header.ResponderCookie == 0)
         {
-            if (_respondedByInitiatorCookie.TryGetValue((header.InitiatorCookie, remote.Address), out var known))
+            if (_phase1s.FindResponded(header.InitiatorCookie, remote.Address) is { } known)
             {
                 AnswerDuplicate(known, message, actions);
                 return;
@@ -46,7 +47,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        var phase1 = FindByCookies(header);
+        var phase1 = _phase1s.FindByCookies(header);
         if (phase1 is null)
         {
             Counters.Dropped++;
@@ -93,7 +94,7 @@ public sealed partial class IkeV1Engine
         }
 
         Counters.DuplicatesAnswered++;
-        Resend(phase1, phase1.LastSent, actions);
+        phase1.Resend(phase1.LastSent, actions);
     }
 
     private void RespondToSa(in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint local, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
@@ -133,14 +134,16 @@ public sealed partial class IkeV1Engine
         phase1.Chosen = choice.Offer;
         phase1.InitiatorSaBody = sa.BodyBytes();
         ReadVendorIds(phase1, parsed.Payloads);
-        if (!EnterHalfOpen(phase1))
+        var admitted = _phase1s.EnterHalfOpen(phase1, out var evicted);
+        Counters.HalfOpenEvicted += evicted;
+        if (!admitted)
         {
+            Counters.HalfOpenRefused++;
             phase1.Dispose();
             return;
         }
 
-        _responded[phase1.CookieR] = phase1;
-        _respondedByInitiatorCookie[(phase1.CookieI, remote.Address)] = phase1;
+        _phase1s.AddResponded(phase1);
 
         var reply = new List<IsakmpPayload> { new SecurityAssociationPayload([new ProposalPayload(choice.Proposal.Number, ProtocolId.Isakmp, [], [choice.Transform])]) };
         if (phase1.NatTraversal != NatTraversalVersion.None)
@@ -150,7 +153,7 @@ public sealed partial class IkeV1Engine
 
         reply.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
         phase1.LastReceived = message.ToArray();
-        phase1.LastSent = Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.IdentityProtection, 0), reply).ToArray(), actions);
+        phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), reply).ToArray(), actions);
         phase1.Due = Scheduled(now + options.HalfOpenTimeout);
     }
 
@@ -182,7 +185,7 @@ public sealed partial class IkeV1Engine
         var payloads = new List<IsakmpPayload> { new KeyExchangePayload(phase1.PublicI), new NoncePayload(phase1.NonceI) };
         AddNatDiscovery(phase1, payloads);
         phase1.State = Phase1State.InitiatorSentKe;
-        NextRequest(phase1, message, new IsakmpMessage(HeaderFor(phase1, ExchangeType.IdentityProtection, 0), payloads).ToArray(), now, actions);
+        NextRequest(phase1, message, new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), now, actions);
     }
 
     private void ResponderReceiveKe(Phase1Sa phase1, ReadOnlySpan<byte> message, List<IkeAction> actions)
@@ -195,8 +198,9 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        if (!ProveHalfOpen(phase1))
+        if (!_phase1s.ProveHalfOpen(phase1))
         {
+            Counters.HalfOpenRefused++;
             return;
         }
 
@@ -220,7 +224,7 @@ public sealed partial class IkeV1Engine
         AddNatDiscovery(phase1, payloads);
         phase1.State = Phase1State.ResponderSentKe;
         phase1.LastReceived = message.ToArray();
-        phase1.LastSent = Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
+        phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
     }
 
     private void InitiatorReceiveKe(Phase1Sa phase1, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
@@ -247,8 +251,8 @@ public sealed partial class IkeV1Engine
         if (phase1.UdpEncapsulation)
         {
             // RFC 3947 §4: with a NAT in between, the initiator moves to port 4500 from MM5 on.
-            phase1.Local = new IPEndPoint(phase1.Local.Address, NatTraversalPort);
-            phase1.Remote = new IPEndPoint(phase1.Remote.Address, NatTraversalPort);
+            phase1.Local = new IPEndPoint(phase1.Local.Address, IkePorts.NatTraversal);
+            phase1.Remote = new IPEndPoint(phase1.Remote.Address, IkePorts.NatTraversal);
         }
 
         var id = (phase1.Peer.LocalIdentity ?? IkeIdentity.Address(phase1.Local.Address)).ToPayload();
@@ -256,11 +260,11 @@ public sealed partial class IkeV1Engine
         var payloads = new List<IsakmpPayload> { id, new HashPayload(hashI) };
         if (!_contacted.Contains(phase1.Remote.Address))
         {
-            payloads.Add(new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.InitialContact, CookieBytes(phase1), []));
+            payloads.Add(new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.InitialContact, phase1.CookieBytes(), []));
         }
 
         var iv = phase1.Iv;
-        var request = Encrypt(phase1, HeaderFor(phase1, ExchangeType.IdentityProtection, 0), payloads, ref iv);
+        var request = phase1.Encrypt(phase1.Header(ExchangeType.IdentityProtection, 0), payloads, ref iv);
         phase1.Iv = iv;
         phase1.State = Phase1State.InitiatorSentId;
         NextRequest(phase1, message, request, now, actions);
@@ -294,10 +298,10 @@ public sealed partial class IkeV1Engine
         var myId = (phase1.Peer.LocalIdentity ?? IkeIdentity.Address(phase1.Local.Address)).ToPayload();
         var hashR = IkeV1KeyDerivation.HashR(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, myId.BodyBytes());
         var iv = phase1.Iv;
-        var reply = Encrypt(phase1, HeaderFor(phase1, ExchangeType.IdentityProtection, 0), [myId, new HashPayload(hashR)], ref iv);
+        var reply = phase1.Encrypt(phase1.Header(ExchangeType.IdentityProtection, 0), [myId, new HashPayload(hashR)], ref iv);
         phase1.Iv = iv;
         phase1.LastReceived = message.ToArray();
-        phase1.LastSent = Send(phase1, reply, actions);
+        phase1.LastSent = phase1.Send(reply, actions);
         Established(phase1, now, actions);
     }
 
@@ -335,7 +339,7 @@ public sealed partial class IkeV1Engine
         phase1.Due = phase1.Expires is { } expires ? Scheduled(expires) : null;
         phase1.Dh?.Dispose();
         phase1.Dh = null;
-        LeaveHalfOpen(phase1);
+        _phase1s.LeaveHalfOpen(phase1);
         _contacted.Add(phase1.Remote.Address);
         Counters.MainModes++;
         var chosen = phase1.Chosen!;
@@ -353,7 +357,7 @@ public sealed partial class IkeV1Engine
     private void NextRequest(Phase1Sa phase1, ReadOnlySpan<byte> received, byte[] request, DateTimeOffset now, List<IkeAction> actions)
     {
         phase1.LastReceived = received.ToArray();
-        phase1.LastSent = Send(phase1, request, actions);
+        phase1.LastSent = phase1.Send(request, actions);
         phase1.Retransmits = 0;
         phase1.Due = Scheduled(now + Backoff(0));
     }
@@ -437,7 +441,7 @@ public sealed partial class IkeV1Engine
     /// </summary>
     private void ForgetOtherSas(Phase1Sa current, List<IkeAction> actions)
     {
-        foreach (var old in AllPhase1().Where(p => p != current && p.State == Phase1State.Established
+        foreach (var old in _phase1s.All.Where(p => p != current && p.State == Phase1State.Established
             && p.Remote.Address.Equals(current.Remote.Address) && p.Local.Address.Equals(current.Local.Address)).ToList())
         {
             foreach (var installed in old.Installed)
@@ -451,7 +455,7 @@ public sealed partial class IkeV1Engine
 
     private static void SendUnprotectedNotify(Phase1Sa phase1, NotifyMessageType type, List<IkeAction> actions)
     {
-        var notify = new NotificationPayload(ProtocolId.Isakmp, type, CookieBytes(phase1), []);
-        Send(phase1, new IsakmpMessage(HeaderFor(phase1, ExchangeType.Informational, NewMessageId()), [notify]).ToArray(), actions);
+        var notify = new NotificationPayload(ProtocolId.Isakmp, type, phase1.CookieBytes(), []);
+        phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.Informational, NewMessageId()), [notify]).ToArray(), actions);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -11,7 +12,7 @@ public sealed partial class IkeV1Engine
 {
     private const int RememberedMessageIds = 256;
 
-    private void StartQuickMode(Phase1Sa phase1, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
+    private void StartQuickMode(Phase1Sa phase1, ProxyIdentities selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
     {
         if (phase1.QuickModes.Values.Any(q => q.IsInitiator && q.State == QuickModeState.InitiatorSentSa && q.Selector == selector))
         {
@@ -42,17 +43,17 @@ public sealed partial class IkeV1Engine
         payloads.Add(selector.Local.ToPayload());
         payloads.Add(selector.Remote.ToPayload());
         var iv = exchange.Iv;
-        var message = Protect(phase1, HeaderFor(phase1, ExchangeType.QuickMode, messageId), payloads, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv);
+        var message = phase1.Protect(phase1.Header(ExchangeType.QuickMode, messageId), payloads, rest => IkeV1KeyDerivation.QuickModeHash1(prf, phase1.SkeyidA, messageId, rest), ref iv);
         exchange.Iv = iv;
         phase1.QuickModes[messageId] = exchange;
         Remember(phase1, messageId);
-        exchange.LastSent = Send(phase1, message, actions);
+        exchange.LastSent = phase1.Send(message, actions);
         exchange.Due = Scheduled(now + Backoff(0));
     }
 
     private void HandleQuickMode(in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
     {
-        var phase1 = FindByCookies(header);
+        var phase1 = _phase1s.FindByCookies(header);
         if (phase1 is not { State: Phase1State.Established } || header.MessageId == 0)
         {
             Counters.Dropped++;
@@ -80,7 +81,7 @@ public sealed partial class IkeV1Engine
             }
 
             Counters.DuplicatesAnswered++;
-            Resend(phase1, exchange.LastSent, actions);
+            phase1.Resend(exchange.LastSent, actions);
             return;
         }
 
@@ -119,7 +120,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        TrafficSelector selector;
+        ProxyIdentities selector;
         if (ids.Count == 2)
         {
             if (!ProxyIdentity.TryFromPayload(ids[0], out var initiatorSide) || !ProxyIdentity.TryFromPayload(ids[1], out var responderSide))
@@ -128,11 +129,11 @@ public sealed partial class IkeV1Engine
                 return;
             }
 
-            selector = new TrafficSelector(responderSide!, initiatorSide!);
+            selector = new ProxyIdentities(responderSide!, initiatorSide!);
         }
         else
         {
-            selector = new TrafficSelector(ProxyIdentity.Host(phase1.Local.Address), ProxyIdentity.Host(phase1.Remote.Address));
+            selector = new ProxyIdentities(ProxyIdentity.Host(phase1.Local.Address), ProxyIdentity.Host(phase1.Remote.Address));
         }
 
         var policy = options.FindQuickMode(phase1.Peer, selector);
@@ -220,11 +221,11 @@ public sealed partial class IkeV1Engine
         exchange.Chosen = offer with { Proposal = offer.Proposal with { LifetimeSeconds = seconds, LifetimeKilobytes = kilobytes } };
         var chainIv = nextIv;
         var nonceI = exchange.NonceI;
-        var replyMessage = Protect(phase1, HeaderFor(phase1, ExchangeType.QuickMode, messageId), reply, r => IkeV1KeyDerivation.QuickModeHash2(prf, phase1.SkeyidA, messageId, nonceI, r), ref chainIv);
+        var replyMessage = phase1.Protect(phase1.Header(ExchangeType.QuickMode, messageId), reply, r => IkeV1KeyDerivation.QuickModeHash2(prf, phase1.SkeyidA, messageId, nonceI, r), ref chainIv);
         exchange.Iv = chainIv;
         exchange.State = QuickModeState.ResponderSentSa;
         exchange.LastReceived = message.ToArray();
-        exchange.LastSent = Send(phase1, replyMessage, actions);
+        exchange.LastSent = phase1.Send(replyMessage, actions);
         exchange.Due = Scheduled(now + Backoff(0));
         phase1.QuickModes[messageId] = exchange;
         actions.Add(new InstallInboundIpsecSa(SaSpec(phase1, exchange, exchange.InboundSpi, inbound: true)));
@@ -274,11 +275,11 @@ public sealed partial class IkeV1Engine
         exchange.Iv = nextIv;
         var hash3 = IkeV1KeyDerivation.QuickModeHash3(prf, phase1.SkeyidA, exchange.MessageId, exchange.NonceI, exchange.NonceR);
         var iv = exchange.Iv;
-        var reply = Encrypt(phase1, HeaderFor(phase1, ExchangeType.QuickMode, exchange.MessageId), [new HashPayload(hash3)], ref iv);
+        var reply = phase1.Encrypt(phase1.Header(ExchangeType.QuickMode, exchange.MessageId), [new HashPayload(hash3)], ref iv);
         exchange.Iv = iv;
         exchange.State = QuickModeState.Completed;
         exchange.LastReceived = message.ToArray();
-        exchange.LastSent = Send(phase1, reply, actions);
+        exchange.LastSent = phase1.Send(reply, actions);
         exchange.Due = Scheduled(now + options.CompletedExchangeLinger);
         InstallSa(phase1, exchange, actions);
     }
@@ -320,7 +321,7 @@ public sealed partial class IkeV1Engine
 
         exchange.Retransmits++;
         Counters.Retransmits++;
-        Resend(phase1, exchange.LastSent, actions);
+        phase1.Resend(exchange.LastSent, actions);
         exchange.Due = Scheduled(now + Backoff(exchange.Retransmits));
     }
 
@@ -355,7 +356,7 @@ public sealed partial class IkeV1Engine
     {
         var offer = exchange.Chosen!;
         var proposal = offer.Proposal;
-        var encryptionLength = proposal.Protocol == IpsecProtocol.Esp ? AlgorithmCatalog.KeyMaterialLength(proposal.Cipher) : 0;
+        var encryptionLength = proposal.Protocol == SaProtocol.Esp ? AlgorithmCatalog.KeyMaterialLength(proposal.Cipher) : 0;
         var integrityLength = AlgorithmCatalog.HmacKeyLength(proposal.Integrity);
 
         // ESP: the cipher key (with the GCM salt) comes first, then the integrity key (RFC 2409 §5.5, RFC 4106 §8.1).
@@ -390,7 +391,7 @@ public sealed partial class IkeV1Engine
         exchange.Dh = null;
         phase1.Installed.Add(new InstalledSa(proposal.Protocol, exchange.InboundSpi, exchange.OutboundSpi, exchange.Selector));
         Counters.QuickModes++;
-        var security = proposal.Protocol == IpsecProtocol.Esp
+        var security = proposal.Protocol == SaProtocol.Esp
             ? $"ESP {AlgorithmCatalog.DisplayName(proposal.Cipher)}{(AlgorithmCatalog.IsAead(proposal.Cipher) ? "" : "/" + AlgorithmCatalog.DisplayName(proposal.Integrity))}"
             : $"AH {AlgorithmCatalog.DisplayName(proposal.Integrity)}";
         actions.Add(new IkeAuditEvent(IkeAuditKind.QuickModeEstablished, phase1.Remote.Address, null, true,
@@ -415,7 +416,7 @@ public sealed partial class IkeV1Engine
         actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, true, $"Quick Mode: {detail}", exchange.Selector, mismatch));
     }
 
-    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, TrafficSelector? selector, List<IkeAction> actions, string detail, ProposalMismatch? mismatch = null)
+    private void QuickModeRefused(Phase1Sa phase1, NotifyMessageType reason, ProxyIdentities? selector, List<IkeAction> actions, string detail, ProposalMismatch? mismatch = null)
     {
         Counters.NegotiationFailures++;
         SendInformational(phase1, [new NotificationPayload(ProtocolId.IpsecEsp, reason, [], [])], actions);
@@ -437,35 +438,5 @@ public sealed partial class IkeV1Engine
         var bytes = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, spi);
         return bytes;
-    }
-
-    /// <summary>Fills the leading HASH payload with <paramref name="hash"/> of the payloads after it, then encrypts.</summary>
-    private static byte[] Protect(Phase1Sa phase1, IsakmpHeader header, List<IsakmpPayload> payloads, Func<byte[], byte[]> hash, ref byte[] iv)
-    {
-        var rest = payloads.Skip(1).ToList();
-        var restBytes = new byte[PayloadChain.Length(rest)];
-        PayloadChain.Write(rest, restBytes);
-        payloads[0] = new HashPayload(hash(restBytes));
-        return Encrypt(phase1, header, payloads, ref iv);
-    }
-
-    /// <summary>Decrypts a message that must start with a HASH payload; <paramref name="rest"/> is what that hash covers.</summary>
-    private bool TryDecryptHashed(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, byte[] iv, out List<IsakmpPayload> payloads, out byte[] rest, out byte[] hash, out byte[] nextIv)
-    {
-        rest = [];
-        hash = [];
-        if (!TryDecrypt(phase1, header, message, iv, out payloads, out var plaintext, out nextIv))
-        {
-            return false;
-        }
-
-        if (payloads.Count == 0 || payloads[0] is not HashPayload hashPayload)
-        {
-            return false;
-        }
-
-        hash = hashPayload.Data.ToArray();
-        rest = plaintext[(IsakmpPayload.GenericHeaderSize + hash.Length)..];
-        return true;
     }
 }

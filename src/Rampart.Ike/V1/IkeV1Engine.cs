@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core.Monitoring;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.V1;
@@ -13,16 +14,9 @@ namespace Rampart.Ike.V1;
 /// </summary>
 public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposable
 {
-    public const int IkePort = 500;
-    public const int NatTraversalPort = 4500;
     private const int NonceLength = 32;
 
-    private readonly Dictionary<ulong, Phase1Sa> _initiated = [];
-    private readonly Dictionary<ulong, Phase1Sa> _responded = [];
-    private readonly Dictionary<(ulong CookieI, IPAddress Remote), Phase1Sa> _respondedByInitiatorCookie = [];
-    private readonly LinkedList<Phase1Sa> _halfOpen = new();
-    private int _halfOpenProven;
-    private readonly Dictionary<IPAddress, int> _halfOpenPerSource = [];
+    private readonly Phase1SaTable _phase1s = new(options);
     private readonly HashSet<uint> _inboundSpis = [];
 
     /// <summary>Peers we had an ISAKMP SA with since start: INITIAL-CONTACT goes only to the others.</summary>
@@ -33,25 +27,25 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public IkeV1Counters Counters { get; } = new();
 
     /// <summary>Responder Main Modes not yet authenticated (unproven and proven).</summary>
-    public int HalfOpenCount => _halfOpen.Count + _halfOpenProven;
+    public int HalfOpenCount => _phase1s.HalfOpenCount;
 
     /// <summary>Responder Main Modes past MM3, which a flood of new ones never evicts.</summary>
-    public int HalfOpenProvenCount => _halfOpenProven;
+    public int HalfOpenProvenCount => _phase1s.HalfOpenProvenCount;
 
     /// <summary>All ISAKMP SAs, in any state.</summary>
-    public int Phase1Count => _initiated.Count + _responded.Count;
+    public int Phase1Count => _phase1s.Count;
 
     /// <summary>
     /// Secure <paramref name="selector"/> with <paramref name="peer"/>: reuses an established ISAKMP SA to that
     /// address, joins one being negotiated, or starts Main Mode from <paramref name="local"/> to port 500.
     /// </summary>
-    public void Acquire(IkeV1PeerConfig peer, IPEndPoint local, TrafficSelector selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
+    public void Acquire(IkeV1PeerConfig peer, IPEndPoint local, ProxyIdentities selector, QuickModePolicy policy, DateTimeOffset now, List<IkeAction> actions)
     {
-        var existing = FindPhase1(peer.RemoteAddress);
+        var existing = _phase1s.Best(peer.RemoteAddress);
         if (existing is { State: Phase1State.Established } && peer.QuickModesPerMainMode > 0 && existing.QuickModesStarted >= peer.QuickModesPerMainMode)
         {
             // Used up (master key PFS when the limit is 1): retire it so this Quick Mode gets a fresh Main Mode.
-            SendInformational(existing, [new DeletePayload(ProtocolId.Isakmp, 16, [CookieBytes(existing)])], actions);
+            SendInformational(existing, [new DeletePayload(ProtocolId.Isakmp, 16, [existing.CookieBytes()])], actions);
             Remove(existing);
             existing = null;
         }
@@ -79,7 +73,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     /// <summary>Deletes the SA pair with this inbound SPI (idle timeout, policy change) and tells the peer.</summary>
     public void DeleteIpsecSa(uint inboundSpi, DateTimeOffset now, List<IkeAction> actions)
     {
-        foreach (var phase1 in AllPhase1())
+        foreach (var phase1 in _phase1s.All)
         {
             var installed = phase1.Installed.Find(i => i.InboundSpi == inboundSpi);
             if (installed is null)
@@ -98,24 +92,13 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         }
     }
 
-    /// <summary>Every ISAKMP SA, established or not, for the monitor.</summary>
-    public IReadOnlyList<MainModeSaInfo> MainModeSas() =>
-        [.. AllPhase1().Select(p => new MainModeSaInfo(p.Local, p.Remote, p.CookieI, p.CookieR, p.IsInitiator, p.State == Phase1State.Established, p.Chosen, p.UdpEncapsulation, p.Installed.Count, p.Created, p.Expires))];
+    /// <summary>Every ISAKMP SA, established or not, as <c>ike.status</c> and the monitor list them at <paramref name="now"/>.</summary>
+    public IReadOnlyList<MainModeSaRow> MainModeSas(DateTimeOffset now) => [.. _phase1s.All.Select(p => p.ToRow(now))];
 
     /// <summary>Drops all state (agent restart).</summary>
     public void Reset()
     {
-        foreach (var phase1 in AllPhase1().ToList())
-        {
-            phase1.Dispose();
-        }
-
-        _initiated.Clear();
-        _responded.Clear();
-        _respondedByInitiatorCookie.Clear();
-        _halfOpen.Clear();
-        _halfOpenProven = 0;
-        _halfOpenPerSource.Clear();
+        _phase1s.Clear();
         _inboundSpis.Clear();
         _contacted.Clear();
         _armed = null;
@@ -133,32 +116,15 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public bool EchoesOurCookie(ReadOnlySpan<byte> message, IPAddress remote)
     {
         ArgumentNullException.ThrowIfNull(remote);
-        if (message.Length < IsakmpHeader.Size)
-        {
-            return false;
-        }
-
-        var cookieI = BinaryPrimitives.ReadUInt64BigEndian(message);
-        var cookieR = BinaryPrimitives.ReadUInt64BigEndian(message[8..]);
-        return (_initiated.TryGetValue(cookieI, out var initiated) && initiated.Remote.Address.Equals(remote))
-            || (cookieR != 0 && _responded.TryGetValue(cookieR, out var responded) && responded.CookieI == cookieI && responded.Remote.Address.Equals(remote));
+        return _phase1s.EchoesOurCookie(message, remote);
     }
 
-    /// <summary>Handles one UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>.</summary>
+    /// <summary>
+    /// Handles one ISAKMP message received on <paramref name="local"/> from <paramref name="remote"/>. It starts at the
+    /// ISAKMP header on either port: the transport removes port 4500's non-ESP marker (RFC 3948 §2.2) and keepalives.
+    /// </summary>
     public void ProcessDatagram(ReadOnlySpan<byte> datagram, IPEndPoint local, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
     {
-        if (local.Port == NatTraversalPort || remote.Port == NatTraversalPort)
-        {
-            // RFC 3948 §2.2: IKE on port 4500 starts with a 4-byte zero non-ESP marker; a single 0xFF is a keepalive.
-            if (datagram.Length < 4 || BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0)
-            {
-                Counters.Dropped++;
-                return;
-            }
-
-            datagram = datagram[4..];
-        }
-
         if (!IsakmpHeader.TryParse(datagram, out var header, out _))
         {
             Counters.Malformed++;
@@ -196,7 +162,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public void OnTimer(DateTimeOffset now, List<IkeAction> actions)
     {
         _armed = null;
-        foreach (var phase1 in AllPhase1().ToList())
+        foreach (var phase1 in _phase1s.All.ToList())
         {
             foreach (var exchange in phase1.QuickModes.Values.ToList())
             {
@@ -211,7 +177,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
                 Phase1Timer(phase1, now, actions);
             }
 
-            if (phase1.State != Phase1State.Established || !IsTracked(phase1))
+            if (phase1.State != Phase1State.Established || !_phase1s.Contains(phase1))
             {
                 continue;
             }
@@ -236,7 +202,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             // Lifetime over: delete the ISAKMP SA; its renewal (if it was in use) or the next acquire's Main Mode takes
             // over. IPsec SAs keep their own lifetimes.
             HandOverIpsecSas(phase1);
-            SendInformational(phase1, [new DeletePayload(ProtocolId.Isakmp, 16, [CookieBytes(phase1)])], actions);
+            SendInformational(phase1, [new DeletePayload(ProtocolId.Isakmp, 16, [phase1.CookieBytes()])], actions);
             Log(actions, 20, $"ISAKMP SA with {phase1.Remote.Address} reached its lifetime");
             Remove(phase1);
             return;
@@ -257,7 +223,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
         phase1.Retransmits++;
         Counters.Retransmits++;
-        Resend(phase1, phase1.LastSent, actions);
+        phase1.Resend(phase1.LastSent, actions);
         phase1.Due = Scheduled(now + Backoff(phase1.Retransmits));
     }
 
@@ -286,7 +252,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     private void ArmFromScan(DateTimeOffset now, List<IkeAction> actions)
     {
         DateTimeOffset? next = null;
-        foreach (var phase1 in AllPhase1())
+        foreach (var phase1 in _phase1s.All)
         {
             next = Min(Min(Min(next, phase1.Due), phase1.DpdDue), phase1.RenewAt);
             foreach (var exchange in phase1.QuickModes.Values)
@@ -310,157 +276,18 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
 
     private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 
-    private IEnumerable<Phase1Sa> AllPhase1() => _initiated.Values.Concat(_responded.Values);
-
     /// <summary>The live ISAKMP SAs, for tests that check what an ended one leaves behind.</summary>
-    internal IReadOnlyList<Phase1Sa> IsakmpSas() => [.. AllPhase1()];
+    internal IReadOnlyList<Phase1Sa> IsakmpSas() => [.. _phase1s.All];
 
-    private bool IsTracked(Phase1Sa phase1) => phase1.IsInitiator
-        ? _initiated.TryGetValue(phase1.CookieI, out var initiated) && initiated == phase1
-        : _responded.TryGetValue(phase1.CookieR, out var responded) && responded == phase1;
-
-    /// <summary>The ISAKMP SA to use with <paramref name="remote"/>: the newest established one (a renewal replaces its predecessor), else one being negotiated.</summary>
-    private Phase1Sa? FindPhase1(IPAddress remote)
-    {
-        Phase1Sa? best = null;
-        foreach (var phase1 in AllPhase1())
-        {
-            if (phase1.Remote.Address.Equals(remote) && (best is null || Better(phase1, best)))
-            {
-                best = phase1;
-            }
-        }
-
-        return best;
-
-        static bool Better(Phase1Sa candidate, Phase1Sa best) => candidate.State == Phase1State.Established
-            && (best.State != Phase1State.Established || candidate.Created > best.Created);
-    }
-
-    /// <summary>Finds the ISAKMP SA a message with both cookies belongs to.</summary>
-    private Phase1Sa? FindByCookies(in IsakmpHeader header)
-    {
-        if (_initiated.TryGetValue(header.InitiatorCookie, out var initiated) && (initiated.CookieR == header.ResponderCookie || initiated.CookieR == 0))
-        {
-            return initiated;
-        }
-
-        return _responded.TryGetValue(header.ResponderCookie, out var responded) && responded.CookieI == header.InitiatorCookie ? responded : null;
-    }
-
+    /// <summary>Forgets an ISAKMP SA: its IPsec SAs' inbound SPIs become free, its keys are zeroed.</summary>
     private void Remove(Phase1Sa phase1)
     {
-        if (phase1.IsInitiator)
-        {
-            _initiated.Remove(phase1.CookieI);
-        }
-        else
-        {
-            _responded.Remove(phase1.CookieR);
-            _respondedByInitiatorCookie.Remove((phase1.CookieI, phase1.Remote.Address));
-        }
-
-        LeaveHalfOpen(phase1);
         foreach (var installed in phase1.Installed)
         {
             _inboundSpis.Remove(installed.InboundSpi);
         }
 
-        phase1.Dispose();
-    }
-
-    private void LeaveHalfOpen(Phase1Sa phase1)
-    {
-        if (phase1.HalfOpenNode is not null)
-        {
-            _halfOpen.Remove(phase1.HalfOpenNode);
-            phase1.HalfOpenNode = null;
-        }
-        else if (phase1.HalfOpenProven)
-        {
-            phase1.HalfOpenProven = false;
-            _halfOpenProven--;
-        }
-        else
-        {
-            return;
-        }
-
-        var address = phase1.Remote.Address;
-        if (_halfOpenPerSource.TryGetValue(address, out var count) && count > 1)
-        {
-            _halfOpenPerSource[address] = count - 1;
-        }
-        else
-        {
-            _halfOpenPerSource.Remove(address);
-        }
-    }
-
-    /// <summary>
-    /// Admits a new responder state within the per-source and global bounds. Only unproven states (MM2 sent, no MM3)
-    /// are evicted, oldest first: anyone can send MM1 from any address, but a state past MM3 belongs to an initiator
-    /// that received our cookie, so a spoofed flood cannot push out a negotiation in progress. False (nothing kept)
-    /// when the source's states are all proven.
-    /// </summary>
-    private bool EnterHalfOpen(Phase1Sa phase1)
-    {
-        var address = phase1.Remote.Address;
-        if (_halfOpenPerSource.TryGetValue(address, out var fromSource) && fromSource >= options.MaxHalfOpenPerSource)
-        {
-            var evicted = false;
-            for (var node = _halfOpen.First; node is not null; node = node.Next)
-            {
-                if (node.Value.Remote.Address.Equals(address))
-                {
-                    Counters.HalfOpenEvicted++;
-                    Remove(node.Value);
-                    evicted = true;
-                    break;
-                }
-            }
-
-            if (!evicted)
-            {
-                Counters.HalfOpenRefused++;
-                return false;
-            }
-        }
-
-        while (_halfOpen.Count >= options.MaxHalfOpen && _halfOpen.First is { } oldest)
-        {
-            Counters.HalfOpenEvicted++;
-            Remove(oldest.Value);
-        }
-
-        phase1.HalfOpenNode = _halfOpen.AddLast(phase1);
-        _halfOpenPerSource[address] = _halfOpenPerSource.GetValueOrDefault(address) + 1;
-        return true;
-    }
-
-    /// <summary>
-    /// A valid MM3 echoed our responder cookie: the state leaves the evictable list. Proven states are bounded by
-    /// <see cref="IkeV1EngineOptions.MaxHalfOpen"/> too (they end at the half-open timeout); false when that is reached,
-    /// and the MM3 is dropped without the Diffie-Hellman work (the initiator retransmits it).
-    /// </summary>
-    private bool ProveHalfOpen(Phase1Sa phase1)
-    {
-        if (phase1.HalfOpenNode is null)
-        {
-            return true;
-        }
-
-        if (_halfOpenProven >= options.MaxHalfOpen)
-        {
-            Counters.HalfOpenRefused++;
-            return false;
-        }
-
-        _halfOpen.Remove(phase1.HalfOpenNode);
-        phase1.HalfOpenNode = null;
-        phase1.HalfOpenProven = true;
-        _halfOpenProven++;
-        return true;
+        _phase1s.Remove(phase1);
     }
 
     /// <summary>Ends a negotiation that failed: audit it, fail its waiting acquires, forget the state.</summary>
@@ -524,84 +351,25 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         return spi;
     }
 
-    private static byte[] CookieBytes(Phase1Sa phase1)
-    {
-        var bytes = new byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, phase1.CookieI);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), phase1.CookieR);
-        return bytes;
-    }
-
-    private static IsakmpHeader HeaderFor(Phase1Sa phase1, ExchangeType exchange, uint messageId, IsakmpFlags flags = IsakmpFlags.None) =>
-        new(phase1.CookieI, phase1.CookieR, PayloadType.None, exchange, flags, messageId, 0);
-
-    /// <summary>Sends (and remembers, for retransmission) a message of the exchange.</summary>
-    private static byte[] Send(Phase1Sa phase1, byte[] message, List<IkeAction> actions)
-    {
-        Resend(phase1, message, actions);
-        return message;
-    }
-
-    private static void Resend(Phase1Sa phase1, byte[] message, List<IkeAction> actions)
-    {
-        var datagram = message;
-        if (phase1.Remote.Port == NatTraversalPort)
-        {
-            datagram = new byte[message.Length + 4];
-            message.CopyTo(datagram, 4);
-        }
-
-        actions.Add(new SendDatagram(phase1.Local, phase1.Remote, datagram));
-    }
-
-    /// <summary>Serialises and encrypts payloads with the CBC chain in <paramref name="iv"/>, which moves to the last ciphertext block.</summary>
-    private static byte[] Encrypt(Phase1Sa phase1, IsakmpHeader header, List<IsakmpPayload> payloads, ref byte[] iv)
-    {
-        var cipher = phase1.Cipher!;
-        var chainLength = PayloadChain.Length(payloads);
-        var padded = cipher.PaddedLength(chainLength);
-        var plaintext = new byte[padded];
-        PayloadChain.Write(payloads, plaintext);
-        var message = new byte[IsakmpHeader.Size + padded];
-        (header with
-        {
-            NextPayload = payloads[0].Type,
-            Flags = header.Flags | IsakmpFlags.Encryption,
-            Length = (uint)message.Length,
-        }).Write(message);
-        cipher.Encrypt(plaintext, iv, message.AsSpan(IsakmpHeader.Size));
-        iv = message[^cipher.BlockSize..];
-        return message;
-    }
-
-    /// <summary>
-    /// Decrypts and parses an encrypted message. <paramref name="plaintext"/> holds the payload chain (without padding)
-    /// for hash checks; <paramref name="nextIv"/> is the last ciphertext block, to adopt only if the message is accepted.
-    /// </summary>
+    /// <summary>Decrypts with <see cref="Phase1Sa.TryDecrypt"/>, counting a failure as malformed.</summary>
     private bool TryDecrypt(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, byte[] iv, out List<IsakmpPayload> payloads, out byte[] plaintext, out byte[] nextIv)
     {
-        payloads = [];
-        plaintext = [];
-        nextIv = [];
-        var cipher = phase1.Cipher;
-        var body = message[IsakmpHeader.Size..];
-        if (cipher is null || (header.Flags & IsakmpFlags.Encryption) == 0 || body.IsEmpty || body.Length % cipher.BlockSize != 0)
+        if (phase1.TryDecrypt(header, message, iv, out payloads, out plaintext, out nextIv))
         {
-            Counters.Malformed++;
-            return false;
+            return true;
         }
 
-        var decrypted = new byte[body.Length];
-        if (!cipher.TryDecrypt(body, iv, decrypted)
-            || !PayloadChain.TryParse(header.NextPayload, decrypted, payloads, out var consumed, out _))
-        {
-            Counters.Malformed++;
-            return false;
-        }
+        Counters.Malformed++;
+        return false;
+    }
 
-        plaintext = decrypted[..consumed];
-        nextIv = body[^cipher.BlockSize..].ToArray();
-        return true;
+    /// <summary>Decrypts a message that must start with a HASH payload; <paramref name="rest"/> is what that hash covers.</summary>
+    private bool TryDecryptHashed(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, byte[] iv, out List<IsakmpPayload> payloads, out byte[] rest, out byte[] hash, out byte[] nextIv)
+    {
+        rest = [];
+        hash = [];
+        return TryDecrypt(phase1, header, message, iv, out payloads, out var plaintext, out nextIv)
+            && Phase1Sa.TrySplitHash(payloads, plaintext, out rest, out hash);
     }
 
     private static T? Find<T>(List<IsakmpPayload> payloads)

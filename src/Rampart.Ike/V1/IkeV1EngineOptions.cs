@@ -9,7 +9,7 @@ public sealed class IkeV1EngineOptions
     public required Func<IPAddress, IkeV1PeerConfig?> FindPeer { get; init; }
 
     /// <summary>Responder: the quick mode policy for a traffic selector (seen from this host); null = NO-PROPOSAL-CHOSEN.</summary>
-    public required Func<IkeV1PeerConfig, TrafficSelector, QuickModePolicy?> FindQuickMode { get; init; }
+    public required Func<IkeV1PeerConfig, ProxyIdentities, QuickModePolicy?> FindQuickMode { get; init; }
 
     /// <summary>First retransmission delay; each next one doubles.</summary>
     public TimeSpan RetransmitInitial { get; init; } = TimeSpan.FromSeconds(1);

@@ -1,5 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using Rampart.Core.Algorithms;
+using Rampart.Core.Monitoring;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -26,7 +30,7 @@ internal enum Phase1State
 /// SKEYID, SKEYID_d, SKEYID_a and the pre-shared key, and disposes the cipher keyed from SKEYID_e (whose bytes were
 /// zeroed as soon as the cipher was built).
 /// </summary>
-internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig peer, IPEndPoint local, IPEndPoint remote, DateTimeOffset created) : IDisposable
+internal sealed partial class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig peer, IPEndPoint local, IPEndPoint remote, DateTimeOffset created) : IDisposable
 {
     public ulong CookieI { get; } = cookieI;
 
@@ -132,6 +136,20 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
 
     public PayloadType NatDiscoveryType => NatTraversal == NatTraversalVersion.Rfc3947 ? PayloadType.NatDiscovery : PayloadType.NatDiscoveryDraft;
 
+    /// <summary>This SA as <c>ike.status</c> lists it at <paramref name="now"/>.</summary>
+    public MainModeSaRow ToRow(DateTimeOffset now) => new(
+        Local.ToString(),
+        Remote.ToString(),
+        CookieI.ToString("x16", CultureInfo.InvariantCulture),
+        CookieR.ToString("x16", CultureInfo.InvariantCulture),
+        IsInitiator ? "initiator" : "responder",
+        State == Phase1State.Established ? "established" : "negotiating",
+        Chosen is { } a ? $"{AlgorithmCatalog.Name(a.Cipher)}/{AlgorithmCatalog.Name(a.Hash)}/{AlgorithmCatalog.Name(a.Group)}" : null,
+        UdpEncapsulation,
+        Installed.Count,
+        Math.Round((now - Created).TotalSeconds, 1),
+        Expires is { } expires ? Math.Max(0, Math.Round((expires - now).TotalSeconds, 1)) : null);
+
     public void Dispose()
     {
         Peer.Dispose();
@@ -148,7 +166,7 @@ internal sealed class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1PeerConfig 
 }
 
 /// <summary>An acquire waiting for its ISAKMP SA.</summary>
-internal sealed record PendingAcquire(TrafficSelector Selector, QuickModePolicy Policy);
+internal sealed record PendingAcquire(ProxyIdentities Selector, QuickModePolicy Policy);
 
 /// <summary>An installed IPsec SA pair, remembered to answer and send deletes.</summary>
-internal sealed record InstalledSa(IpsecProtocol Protocol, uint InboundSpi, uint OutboundSpi, TrafficSelector Selector);
+internal sealed record InstalledSa(SaProtocol Protocol, uint InboundSpi, uint OutboundSpi, ProxyIdentities Selector);

@@ -1,4 +1,5 @@
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.V1;
@@ -131,17 +132,17 @@ internal static class ProposalCodec
         }
 
         attributes.Add(DataAttribute.Basic((ushort)IpsecAttributeType.EncapsulationMode, (ushort)mode));
-        if (proposal.Protocol == IpsecProtocol.Ah || !AlgorithmCatalog.IsAead(proposal.Cipher))
+        if (proposal.Protocol == SaProtocol.Ah || !AlgorithmCatalog.IsAead(proposal.Cipher))
         {
             attributes.Add(DataAttribute.Basic((ushort)IpsecAttributeType.AuthenticationAlgorithm, (ushort)IpsecAuth(proposal.Integrity)));
         }
 
-        if (proposal.Protocol == IpsecProtocol.Esp && proposal.Cipher is CipherAlgorithm.AesCbc128 or CipherAlgorithm.AesCbc256 or CipherAlgorithm.AesGcm128 or CipherAlgorithm.AesGcm256)
+        if (proposal.Protocol == SaProtocol.Esp && proposal.Cipher is CipherAlgorithm.AesCbc128 or CipherAlgorithm.AesCbc256 or CipherAlgorithm.AesGcm128 or CipherAlgorithm.AesGcm256)
         {
             attributes.Add(DataAttribute.Basic((ushort)IpsecAttributeType.KeyLength, (ushort)(AlgorithmCatalog.KeyLength(proposal.Cipher) * 8)));
         }
 
-        var transformId = proposal.Protocol == IpsecProtocol.Ah ? (byte)AhId(proposal.Integrity) : (byte)EspId(proposal.Cipher);
+        var transformId = proposal.Protocol == SaProtocol.Ah ? (byte)AhId(proposal.Integrity) : (byte)EspId(proposal.Cipher);
         return new TransformPayload(1, transformId, attributes);
     }
 
@@ -226,21 +227,21 @@ internal static class ProposalCodec
         _ => null,
     };
 
-    public static ProtocolId ToProtocolId(IpsecProtocol protocol) => protocol == IpsecProtocol.Ah ? ProtocolId.IpsecAh : ProtocolId.IpsecEsp;
+    public static ProtocolId ToProtocolId(SaProtocol protocol) => protocol == SaProtocol.Ah ? ProtocolId.IpsecAh : ProtocolId.IpsecEsp;
 
-    public static EncapsulationMode Encapsulation(IpsecMode mode, NatTraversalVersion natTraversal, bool udpEncapsulated) => (mode, udpEncapsulated, natTraversal) switch
+    public static EncapsulationMode Encapsulation(SaMode mode, NatTraversalVersion natTraversal, bool udpEncapsulated) => (mode, udpEncapsulated, natTraversal) switch
     {
-        (IpsecMode.Tunnel, false, _) => EncapsulationMode.Tunnel,
-        (IpsecMode.Transport, false, _) => EncapsulationMode.Transport,
-        (IpsecMode.Tunnel, true, NatTraversalVersion.Rfc3947) => EncapsulationMode.UdpEncapsulatedTunnel,
-        (IpsecMode.Transport, true, NatTraversalVersion.Rfc3947) => EncapsulationMode.UdpEncapsulatedTransport,
-        (IpsecMode.Tunnel, true, _) => EncapsulationMode.UdpEncapsulatedTunnelDraft,
+        (SaMode.Tunnel, false, _) => EncapsulationMode.Tunnel,
+        (SaMode.Transport, false, _) => EncapsulationMode.Transport,
+        (SaMode.Tunnel, true, NatTraversalVersion.Rfc3947) => EncapsulationMode.UdpEncapsulatedTunnel,
+        (SaMode.Transport, true, NatTraversalVersion.Rfc3947) => EncapsulationMode.UdpEncapsulatedTransport,
+        (SaMode.Tunnel, true, _) => EncapsulationMode.UdpEncapsulatedTunnelDraft,
         _ => EncapsulationMode.UdpEncapsulatedTransportDraft,
     };
 
-    public static IpsecMode ModeOf(EncapsulationMode mode) => mode is EncapsulationMode.Tunnel or EncapsulationMode.UdpEncapsulatedTunnel or EncapsulationMode.UdpEncapsulatedTunnelDraft
-        ? IpsecMode.Tunnel
-        : IpsecMode.Transport;
+    public static SaMode ModeOf(EncapsulationMode mode) => mode is EncapsulationMode.Tunnel or EncapsulationMode.UdpEncapsulatedTunnel or EncapsulationMode.UdpEncapsulatedTunnelDraft
+        ? SaMode.Tunnel
+        : SaMode.Transport;
 
     public static bool IsUdpEncapsulated(EncapsulationMode mode) => mode is not (EncapsulationMode.Tunnel or EncapsulationMode.Transport);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Crypto;
 using Rampart.Ike.Wire;
 
@@ -132,10 +133,10 @@ internal static class ProposalSelection
         void Refuse(int depth, string attribute, string expected, string received) =>
             refusals?.Add(proposal.Number, transform.Number, depth, attribute, expected, received);
 
-        IpsecProtocol? protocol = proposal.Protocol switch
+        SaProtocol? protocol = proposal.Protocol switch
         {
-            ProtocolId.IpsecEsp => IpsecProtocol.Esp,
-            ProtocolId.IpsecAh => IpsecProtocol.Ah,
+            ProtocolId.IpsecEsp => SaProtocol.Esp,
+            ProtocolId.IpsecAh => SaProtocol.Ah,
             _ => null,
         };
         var candidates = policy.Proposals.Where(p => p.Protocol == protocol).ToList();
@@ -157,11 +158,11 @@ internal static class ProposalSelection
             return false;
         }
 
-        var cipher = protocol == IpsecProtocol.Ah ? CipherAlgorithm.Null : ProposalCodec.EspCipherOf(transform.TransformId, received.KeyLength);
+        var cipher = protocol == SaProtocol.Ah ? CipherAlgorithm.Null : ProposalCodec.EspCipherOf(transform.TransformId, received.KeyLength);
         candidates = candidates.Where(p => p.Cipher == cipher).ToList();
         if (candidates.Count == 0)
         {
-            var esp = policy.Proposals.Where(p => p.Protocol == IpsecProtocol.Esp).Select(p => AlgorithmCatalog.DisplayName(p.Cipher));
+            var esp = policy.Proposals.Where(p => p.Protocol == SaProtocol.Esp).Select(p => AlgorithmCatalog.DisplayName(p.Cipher));
             Refuse(3, "Encryption Algorithm", Either(esp), cipher is { } c ? AlgorithmCatalog.DisplayName(c) : EspCipherName(transform.TransformId, received.KeyLength));
             return false;
         }
@@ -179,9 +180,9 @@ internal static class ProposalSelection
         {
             var expected = (policy.Mode, udpEncapsulated) switch
             {
-                (IpsecMode.Tunnel, false) => nameof(EncapsulationMode.Tunnel),
-                (IpsecMode.Transport, false) => nameof(EncapsulationMode.Transport),
-                (IpsecMode.Tunnel, true) => nameof(EncapsulationMode.UdpEncapsulatedTunnel),
+                (SaMode.Tunnel, false) => nameof(EncapsulationMode.Tunnel),
+                (SaMode.Transport, false) => nameof(EncapsulationMode.Transport),
+                (SaMode.Tunnel, true) => nameof(EncapsulationMode.UdpEncapsulatedTunnel),
                 _ => nameof(EncapsulationMode.UdpEncapsulatedTransport),
             };
             Refuse(5, "Encapsulation Mode", expected, Named<EncapsulationMode>(received.Mode));

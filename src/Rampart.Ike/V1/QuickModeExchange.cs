@@ -13,13 +13,13 @@ internal enum QuickModeState
 }
 
 /// <summary>One Quick Mode exchange (message ID) under an ISAKMP SA.</summary>
-internal sealed class QuickModeExchange(uint messageId, bool isInitiator, TrafficSelector selector, QuickModePolicy policy) : IDisposable
+internal sealed class QuickModeExchange(uint messageId, bool isInitiator, ProxyIdentities selector, QuickModePolicy policy) : IDisposable
 {
     public uint MessageId { get; } = messageId;
 
     public bool IsInitiator { get; } = isInitiator;
 
-    public TrafficSelector Selector { get; set; } = selector;
+    public ProxyIdentities Selector { get; set; } = selector;
 
     public QuickModePolicy Policy { get; } = policy;
 

@@ -3,6 +3,7 @@ using Rampart.Agent.Auditing;
 using Rampart.Agent.Ike;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Auditing;
+using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 using Rampart.Ike.V1;
@@ -154,8 +155,8 @@ public sealed class FloodTests : IDisposable
         var peer = new IkeV1PeerConfig(TestPolicies.HostB, "ABC123"u8.ToArray(), [proposal]);
         using var attacker = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
         var actions = new List<IkeAction>();
-        var selector = new Rampart.Ike.TrafficSelector(new ProxyIdentity(source, source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128, 0, 0), new ProxyIdentity(TestPolicies.HostB, 32, 0, 0));
-        attacker.Acquire(peer, new IPEndPoint(source, 500), selector, new QuickModePolicy([], DhGroup.None, IpsecMode.Transport), DateTimeOffset.UnixEpoch, actions);
+        var selector = new Rampart.Ike.ProxyIdentities(new ProxyIdentity(source, source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128, 0, 0), new ProxyIdentity(TestPolicies.HostB, 32, 0, 0));
+        attacker.Acquire(peer, new IPEndPoint(source, 500), selector, new QuickModePolicy([], DhGroup.None, SaMode.Transport), DateTimeOffset.UnixEpoch, actions);
         return actions.OfType<SendDatagram>().Single().Datagram;
     }
 

@@ -10,7 +10,7 @@ namespace Rampart.Agent.Tests.Ike;
 public class IkeAuditRecordsTests
 {
     private static readonly IPAddress Peer = IPAddress.Parse("192.0.2.2");
-    private static readonly TrafficSelector Selector = new(ProxyIdentity.Host(IPAddress.Parse("192.0.2.1")), ProxyIdentity.Host(Peer, protocol: 17, port: 53));
+    private static readonly ProxyIdentities Selector = new(ProxyIdentity.Host(IPAddress.Parse("192.0.2.1")), ProxyIdentity.Host(Peer, protocol: 17, port: 53));
 
     [Fact]
     public void MainModeRefusedByUs_Is546_WithModeAttributeExpectedAndReceived()

@@ -1,6 +1,7 @@
 using System.Net;
 using Rampart.Agent.Ike;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
 
 namespace Rampart.Agent.Tests.Ike;
@@ -44,16 +45,16 @@ public class IkeSaMappingTests
         return new IpsecSaSpec
         {
             Spi = 0x1000_0001,
-            Protocol = IpsecProtocol.Esp,
+            Protocol = SaProtocol.Esp,
             Cipher = CipherAlgorithm.AesGcm128,
             Integrity = IntegrityAlgorithm.None,
             EncryptionKey = [.. Enumerable.Range(1, 20).Select(i => (byte)i)],
             IntegrityKey = [],
-            Mode = IpsecMode.Transport,
+            Mode = SaMode.Transport,
             UdpEncapsulation = false,
             Source = new IPEndPoint(b, 500),
             Destination = new IPEndPoint(a, 500),
-            Selector = new TrafficSelector(ProxyIdentity.Host(a), ProxyIdentity.Host(b)),
+            Selector = new ProxyIdentities(ProxyIdentity.Host(a), ProxyIdentity.Host(b)),
             LifetimeSeconds = lifetimeSeconds,
             LifetimeKilobytes = lifetimeKilobytes,
         };

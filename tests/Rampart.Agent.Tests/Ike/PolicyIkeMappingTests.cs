@@ -5,9 +5,10 @@ using Rampart.Agent.Policy;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using IkeSelector = Rampart.Ike.TrafficSelector;
+using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Tests.Ike;
 
@@ -26,9 +27,9 @@ public class PolicyIkeMappingTests
             [new IkeProposal(CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, DhGroup.Ecp256, TimeSpan.FromMinutes(480)), new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromMinutes(480))],
             negotiation.Peer.IkeProposals);
         var method = Assert.Single(negotiation.QuickMode.Proposals);
-        Assert.Equal(new IpsecProposal(Rampart.Ike.IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, PolicyDefaults.QuickModeLifetimeKilobytes), method);
+        Assert.Equal(new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, PolicyDefaults.QuickModeLifetimeKilobytes), method);
         Assert.Equal(DhGroup.None, negotiation.QuickMode.PfsGroup);
-        Assert.Equal(IpsecMode.Transport, negotiation.QuickMode.Mode);
+        Assert.Equal(SaMode.Transport, negotiation.QuickMode.Mode);
         Assert.Equal(new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB)), negotiation.Selector);
         Assert.Equal(new IPEndPoint(TestPolicies.HostA, 500), negotiation.Local);
         Assert.DoesNotContain("ABC123", negotiation.Peer.ToString(), StringComparison.Ordinal);
@@ -43,7 +44,7 @@ public class PolicyIkeMappingTests
 
         Assert.Equal(DhGroup.Ecp256, negotiation!.QuickMode.PfsGroup);
         Assert.Equal([CipherAlgorithm.AesGcm128, CipherAlgorithm.AesCbc128], negotiation.QuickMode.Proposals.Select(p => p.Cipher));
-        Assert.All(negotiation.QuickMode.Proposals, p => Assert.Equal(Rampart.Ike.IpsecProtocol.Esp, p.Protocol));
+        Assert.All(negotiation.QuickMode.Proposals, p => Assert.Equal(SaProtocol.Esp, p.Protocol));
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public class PolicyIkeMappingTests
 
         Assert.True(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB, peer: endpoint), out var negotiation, out _));
 
-        Assert.Equal(IpsecMode.Tunnel, negotiation!.QuickMode.Mode);
+        Assert.Equal(SaMode.Tunnel, negotiation!.QuickMode.Mode);
         Assert.Equal(endpoint, negotiation.Peer.RemoteAddress);
         Assert.Equal(new OutboundSaKeyExpectation(0, endpoint), OutboundSaKeyExpectation.Of(PolicyIkeMapping.BindingFor(applied, negotiation.Selector)));
         Assert.Same(negotiation.Peer.GetType(), PolicyIkeMapping.FindPeer(applied, endpoint)!.GetType());
@@ -71,7 +72,7 @@ public class PolicyIkeMappingTests
 
         Assert.Equal("ABC123"u8.ToArray(), peer!.PreSharedKey.ToArray());
         Assert.Equal(3, quickMode!.Proposals.Count);
-        Assert.Equal(Rampart.Ike.IpsecProtocol.Ah, quickMode.Proposals[2].Protocol);
+        Assert.Equal(SaProtocol.Ah, quickMode.Proposals[2].Protocol);
         var binding = PolicyIkeMapping.BindingFor(applied, selector);
         Assert.NotNull(binding);
         Assert.Equal(0, binding!.Value.RuleIndex);
@@ -97,7 +98,7 @@ public class PolicyIkeMappingTests
         var quickMode = PolicyIkeMapping.FindQuickMode(applied, selector);
 
         Assert.Equal(DefaultResponse.FilterAction.SecurityMethods.Count, quickMode!.Proposals.Count);
-        Assert.Equal(IpsecMode.Transport, quickMode.Mode);
+        Assert.Equal(SaMode.Transport, quickMode.Mode);
         Assert.Null(PolicyIkeMapping.BindingFor(applied, selector));
         Assert.DoesNotContain(applied.Compiled.Filters.Filters, f => f.Verdict == FilterVerdict.Negotiate);
     }

@@ -176,9 +176,13 @@ public sealed class MonitorServiceTests : IDisposable
     public void Statistics_IncludeTheIkeSourcesCounters_AndMainModes()
     {
         var ike = new FixedIkeStatistics(
-            new IkeStatistics(MainModes: 3, QuickModes: 7, AuthenticationFailures: 1, NegotiationFailures: 2, PendingKeyOperations: 1, KeyAdditions: 14, KeyDeletions: 4, Rekeys: 2, DeadPeers: 1, MainModeRenewals: 5)
+            new IkeStatistics(MainModes: 3, QuickModes: 7, SoftAssociations: 0, AuthenticationFailures: 1, NegotiationFailures: 2, PendingKeyOperations: 1, KeyAdditions: 14, KeyDeletions: 4, Rekeys: 2, MalformedMessages: 0, Retransmits: 0, DeadPeers: 1, MainModeRenewals: 5)
             {
-                Flood = new IkeFloodCounters(DroppedDatagrams: 11, HalfOpenEvicted: 12, HalfOpenRefused: 13, FailureAuditsSummedUp: 14, AuditRecordsDropped: 15),
+                DroppedDatagrams = 11,
+                HalfOpenEvicted = 12,
+                HalfOpenRefused = 13,
+                FailureAuditsSuppressed = 14,
+                AuditRecordsDropped = 15,
             },
             [new MainModeAssociation("192.0.2.1", "192.0.2.2", "psk: 192.0.2.2", "psk", "AES-CBC-256/SHA-256/DH 14", 7, 60, 28740)]);
         using var hosts = new MonitorHosts(ike);

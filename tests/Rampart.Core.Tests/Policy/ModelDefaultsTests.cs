@@ -1,5 +1,6 @@
 using Rampart.Core.Algorithms;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Tests.Policy;
 
@@ -24,7 +25,7 @@ public class ModelDefaultsTests
     [Fact]
     public void SecurityMethod_DefaultLifetimes_Are900SecondsAnd2GB()
     {
-        var method = new SecurityMethod(IpsecProtocol.Ah, null, IntegrityAlgorithm.Sha256);
+        var method = new SecurityMethod(SaProtocol.Ah, null, IntegrityAlgorithm.Sha256);
 
         Assert.Equal(900, method.LifetimeSeconds);
         Assert.Equal(2_097_152, method.LifetimeKilobytes);

@@ -1,19 +1,20 @@
 using System.Net;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Tests.Policy;
 
 public class ParsingTests
 {
     [Theory]
-    [InlineData("esp:aes-gcm-128", IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 2_097_152L)]
-    [InlineData("esp:aes-cbc-256/sha256", IpsecProtocol.Esp, CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, 900, 2_097_152L)]
-    [InlineData("esp:null/sha256", IpsecProtocol.Esp, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 2_097_152L)]
-    [InlineData("ESP:3DES/SHA1@3600", IpsecProtocol.Esp, CipherAlgorithm.TripleDes, IntegrityAlgorithm.Sha1, 3600, 2_097_152L)]
-    [InlineData("esp:aes-cbc-256/sha256@3600s@100000kb", IpsecProtocol.Esp, CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, 3600, 100_000L)]
-    [InlineData("esp:chacha20-poly1305@50000kb", IpsecProtocol.Esp, CipherAlgorithm.ChaCha20Poly1305, IntegrityAlgorithm.None, 900, 50_000L)]
-    public void SecurityMethod_CustomSyntax_Parses(string text, IpsecProtocol protocol, CipherAlgorithm cipher, IntegrityAlgorithm integrity, int seconds, long kilobytes)
+    [InlineData("esp:aes-gcm-128", SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, 900, 2_097_152L)]
+    [InlineData("esp:aes-cbc-256/sha256", SaProtocol.Esp, CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, 900, 2_097_152L)]
+    [InlineData("esp:null/sha256", SaProtocol.Esp, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 2_097_152L)]
+    [InlineData("ESP:3DES/SHA1@3600", SaProtocol.Esp, CipherAlgorithm.TripleDes, IntegrityAlgorithm.Sha1, 3600, 2_097_152L)]
+    [InlineData("esp:aes-cbc-256/sha256@3600s@100000kb", SaProtocol.Esp, CipherAlgorithm.AesCbc256, IntegrityAlgorithm.Sha256, 3600, 100_000L)]
+    [InlineData("esp:chacha20-poly1305@50000kb", SaProtocol.Esp, CipherAlgorithm.ChaCha20Poly1305, IntegrityAlgorithm.None, 900, 50_000L)]
+    public void SecurityMethod_CustomSyntax_Parses(string text, SaProtocol protocol, CipherAlgorithm cipher, IntegrityAlgorithm integrity, int seconds, long kilobytes)
     {
         Assert.True(SecurityMethod.TryParse(text, out var methods, out var error), error);
         Assert.Equal([new SecurityMethod(protocol, cipher, integrity, seconds, kilobytes)], methods);
@@ -23,7 +24,7 @@ public class ParsingTests
     public void SecurityMethod_Ah_HasNoCipher()
     {
         Assert.True(SecurityMethod.TryParse("ah:sha384@600s", out var methods, out _));
-        Assert.Equal([new SecurityMethod(IpsecProtocol.Ah, null, IntegrityAlgorithm.Sha384, 600)], methods);
+        Assert.Equal([new SecurityMethod(SaProtocol.Ah, null, IntegrityAlgorithm.Sha384, 600)], methods);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using Rampart.Core.Algorithms;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Tests.Policy;
 
@@ -20,6 +21,18 @@ public class PolicyJsonTests
         Assert.Equal(document.FilterLists, read.FilterLists);
         Assert.Equal(document.FilterActions, read.FilterActions);
         Assert.Equal(json, PolicyJsonWriter.ToJson(w => PolicyJsonWriter.WriteDocument(w, read, includeSecrets: true)));
+    }
+
+    [Fact]
+    public void StoredFilterAction_FromBeforeTheProtocolEnumsMerged_ReadsAndWritesBackIdentically()
+    {
+        // A filter_actions row as the store held it when the policy model had its own IpsecProtocol enum.
+        const string Stored = """{"name":"Stored","description":"written before SaProtocol","kind":"negotiate","securityMethods":[{"protocol":"esp","cipher":"aes-gcm-128","integrity":"none","lifetimeSeconds":900,"lifetimeKilobytes":100000,"legacy":false},{"protocol":"ah","cipher":null,"integrity":"sha256","lifetimeSeconds":900,"lifetimeKilobytes":100000,"legacy":false}],"acceptUnsecured":false,"allowFallbackToClear":false,"sessionKeyPfs":false}""";
+
+        Assert.True(PolicyJsonReader.TryReadFilterAction(Stored, out var action, out var error), error);
+        Assert.Equal([SaProtocol.Esp, SaProtocol.Ah], action.SecurityMethods.Select(m => m.Protocol));
+        Assert.Equal(Stored, PolicyJsonWriter.ToJson(w => PolicyJsonWriter.WriteFilterAction(w, action), indented: false));
+        Assert.Equal("[\"esp\",\"ah\"]", System.Text.Json.JsonSerializer.Serialize(new[] { SaProtocol.Esp, SaProtocol.Ah }, Control.ControlJson.Options));
     }
 
     [Fact]
@@ -77,7 +90,7 @@ public class PolicyJsonTests
     public void LegacyAlgorithms_AreMarkedInJson()
     {
         var action = new FilterAction("Old", "", FilterActionKind.Negotiate,
-            EquatableList.Of(new SecurityMethod(IpsecProtocol.Esp, CipherAlgorithm.TripleDes, IntegrityAlgorithm.Sha1), SecurityMethod.Medium[0]));
+            EquatableList.Of(new SecurityMethod(SaProtocol.Esp, CipherAlgorithm.TripleDes, IntegrityAlgorithm.Sha1), SecurityMethod.Medium[0]));
         var json = PolicyJsonWriter.ToJson(w => PolicyJsonWriter.WriteFilterAction(w, action), indented: false);
 
         Assert.Contains("\"cipher\":\"3des\",\"integrity\":\"sha1\",\"lifetimeSeconds\":900,\"lifetimeKilobytes\":2097152,\"legacy\":true", json, StringComparison.Ordinal);

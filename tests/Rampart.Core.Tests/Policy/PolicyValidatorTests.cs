@@ -1,6 +1,7 @@
 using System.Net;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Policy;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Core.Tests.Policy;
 
@@ -138,13 +139,13 @@ public class PolicyValidatorTests
         AssertSingleError(WithPartnerRule(r => r with { FilterActionName = "Partner Action" }), "no filter action named 'Partner Action'; did you mean 'Partner Filter Action'?");
 
     [Theory]
-    [InlineData(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.Sha256, "aes-gcm-128 is an AEAD cipher and provides its own integrity")]
-    [InlineData(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.None, "aes-cbc-128 needs an integrity algorithm")]
-    [InlineData(IpsecProtocol.Esp, CipherAlgorithm.Null, IntegrityAlgorithm.None, "ESP with the null cipher needs an integrity algorithm")]
-    [InlineData(IpsecProtocol.Ah, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, "AH authenticates only and takes no cipher")]
-    [InlineData(IpsecProtocol.Ah, null, IntegrityAlgorithm.None, "AH needs an integrity algorithm")]
-    [InlineData(IpsecProtocol.Esp, null, IntegrityAlgorithm.Sha256, "ESP needs a cipher")]
-    public void BadSecurityMethod_IsRejected(IpsecProtocol protocol, CipherAlgorithm? cipher, IntegrityAlgorithm integrity, string expected)
+    [InlineData(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.Sha256, "aes-gcm-128 is an AEAD cipher and provides its own integrity")]
+    [InlineData(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.None, "aes-cbc-128 needs an integrity algorithm")]
+    [InlineData(SaProtocol.Esp, CipherAlgorithm.Null, IntegrityAlgorithm.None, "ESP with the null cipher needs an integrity algorithm")]
+    [InlineData(SaProtocol.Ah, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, "AH authenticates only and takes no cipher")]
+    [InlineData(SaProtocol.Ah, null, IntegrityAlgorithm.None, "AH needs an integrity algorithm")]
+    [InlineData(SaProtocol.Esp, null, IntegrityAlgorithm.Sha256, "ESP needs a cipher")]
+    public void BadSecurityMethod_IsRejected(SaProtocol protocol, CipherAlgorithm? cipher, IntegrityAlgorithm integrity, string expected)
     {
         var action = new FilterAction("A", "", FilterActionKind.Negotiate, EquatableList.Of(new SecurityMethod(protocol, cipher, integrity)));
         var error = Assert.Single(PolicyValidator.ValidateFilterAction(action));
@@ -154,7 +155,7 @@ public class PolicyValidatorTests
 
     [Fact]
     public void NonPositiveLifetime_IsRejected() =>
-        Assert.Contains("lifetimes must be positive", Assert.Single(PolicyValidator.ValidateSecurityMethod(new SecurityMethod(IpsecProtocol.Ah, null, IntegrityAlgorithm.Sha256, 0))), StringComparison.Ordinal);
+        Assert.Contains("lifetimes must be positive", Assert.Single(PolicyValidator.ValidateSecurityMethod(new SecurityMethod(SaProtocol.Ah, null, IntegrityAlgorithm.Sha256, 0))), StringComparison.Ordinal);
 
     [Fact]
     public void NegotiateWithoutMethods_AndPermitWithMethods_AreRejected()

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Filtering;
+using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using static Rampart.DataPath.Tests.Pipeline.EngineHosts;

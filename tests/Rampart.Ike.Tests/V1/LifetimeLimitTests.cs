@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 
 namespace Rampart.Ike.Tests.V1;
 
@@ -21,10 +22,10 @@ public sealed class LifetimeLimitTests
         net.Acquire();
         net.Run();
 
-        var responder = Assert.Single(net.Responder.Engine.MainModeSas());
-        Assert.True(responder.Established);
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), responder.Algorithms!.Lifetime);
-        Assert.Equal(responder.Created + TimeSpan.FromSeconds(expectedSeconds), responder.Expires);
+        var responder = Assert.Single(net.Responder.Engine.MainModeSas(net.Now));
+        Assert.Equal("established", responder.State);
+        Assert.Equal(0, responder.AgeSeconds);
+        Assert.Equal(expectedSeconds, responder.LifetimeLeftSeconds);
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public sealed class LifetimeLimitTests
     public void QuickModeProposalOfTwoToTheThirtyOneSeconds_AndHugeKilobytes_GetTheResponderPolicy()
     {
         using var net = new TwoEngines();
-        var greedy = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, int.MaxValue, long.MaxValue)], DhGroup.None, IpsecMode.Transport);
+        var greedy = new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, int.MaxValue, long.MaxValue)], DhGroup.None, SaMode.Transport);
 
         net.Acquire(greedy);
         net.Run();

@@ -61,7 +61,7 @@ public sealed class LivenessTests
         Assert.All(ended, a => Assert.Equal(PeerDead, a.Detail));
         Assert.Equal(net.Selector, ended.Single(a => a.Selector is not null).Selector);
         Assert.Equal(sentBefore, net.Initiator.Sent.Count); // nothing more is sent to a dead peer
-        Assert.Empty(net.Initiator.Engine.MainModeSas());
+        Assert.Empty(net.Initiator.Engine.MainModeSas(net.Now));
         Assert.Equal(1, net.Initiator.Engine.Counters.DeadPeers);
         Assert.False(net.Initiator.Engine.ProbePeer(B, net.Now, []));
 
@@ -143,24 +143,24 @@ public sealed class LivenessTests
         var lifetime = TimeSpan.FromHours(8);
 
         net.AdvanceTo(established + (lifetime * 0.9) - TimeSpan.FromSeconds(1));
-        Assert.Single(net.Initiator.Engine.MainModeSas());
+        Assert.Single(net.Initiator.Engine.MainModeSas(net.Now));
         net.AdvanceTo(established + (lifetime * 0.9));
 
         Assert.Equal(1, net.Initiator.Engine.Counters.MainModeRenewals);
-        Assert.Equal(2, net.Initiator.Engine.MainModeSas().Count(sa => sa.Established));
-        Assert.Equal(2, net.Responder.Engine.MainModeSas().Count(sa => sa.Established));
+        Assert.Equal(2, net.Initiator.Engine.MainModeSas(net.Now).Count(sa => sa.State == "established"));
+        Assert.Equal(2, net.Responder.Engine.MainModeSas(net.Now).Count(sa => sa.State == "established"));
 
         // New quick modes run under the renewal.
         net.Acquire();
         net.Run();
         Assert.Equal(2, net.Initiator.Installed.Count);
-        Assert.Equal(1, net.Initiator.Engine.MainModeSas().Single(sa => sa.Created > established).IpsecSaPairs);
+        Assert.Equal(1, net.Initiator.Engine.MainModeSas(net.Now).MinBy(sa => sa.AgeSeconds)!.QuickModeSaPairs);
 
         net.AdvanceTo(established + lifetime);
-        var renewed = Assert.Single(net.Initiator.Engine.MainModeSas());
-        Assert.Equal(established + (lifetime * 0.9) + lifetime, renewed.Expires);
-        Assert.Equal(2, renewed.IpsecSaPairs); // the old SA's pair was handed over
-        Assert.Single(net.Responder.Engine.MainModeSas());
+        var renewed = Assert.Single(net.Initiator.Engine.MainModeSas(net.Now));
+        Assert.Equal((established + (lifetime * 0.9) + lifetime - net.Now).TotalSeconds, renewed.LifetimeLeftSeconds);
+        Assert.Equal(2, renewed.QuickModeSaPairs); // the old SA's pair was handed over
+        Assert.Single(net.Responder.Engine.MainModeSas(net.Now));
         Assert.Contains(net.Responder.Audits, a => a.Kind == IkeAuditKind.SaDeleted && a.Detail == "ISAKMP SA deleted by peer");
         Assert.Empty(net.Initiator.Deleted);
     }
@@ -181,7 +181,7 @@ public sealed class LivenessTests
         net.AdvanceTo(established + TimeSpan.FromHours(8));
 
         Assert.Equal(0, net.Initiator.Engine.Counters.MainModeRenewals);
-        Assert.Empty(net.Initiator.Engine.MainModeSas());
+        Assert.Empty(net.Initiator.Engine.MainModeSas(net.Now));
         Assert.Equal(48, asked); // at 7 h 12 min, then each minute until the end
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.Tests.V1;
@@ -61,13 +62,13 @@ public class NegotiationTests
     [Fact]
     public void EspCbcWithPfsAndResponderLifetime_UsesTheShorterLifetimeAndSeparateIntegrityKey()
     {
-        var responderPolicy = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 900, 50_000)], DhGroup.Modp2048, IpsecMode.Tunnel);
+        var responderPolicy = new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 900, 50_000)], DhGroup.Modp2048, SaMode.Tunnel);
         using var net = new TwoEngines(responderQuickMode: responderPolicy);
         net.Acquire(new QuickModePolicy(
         [
-            new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm256, IntegrityAlgorithm.None, 3600, 0),
-            new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 3600, 0),
-        ], DhGroup.Modp2048, IpsecMode.Tunnel));
+            new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm256, IntegrityAlgorithm.None, 3600, 0),
+            new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 3600, 0),
+        ], DhGroup.Modp2048, SaMode.Tunnel));
         net.Run();
 
         var i = Assert.Single(net.Initiator.Installed);
@@ -75,7 +76,7 @@ public class NegotiationTests
         AssertSamePair(i.Outbound, r.Inbound);
         Assert.Equal(CipherAlgorithm.AesCbc128, i.Outbound.Cipher);
         Assert.Equal((16, 32), (i.Outbound.EncryptionKey.Length, i.Outbound.IntegrityKey.Length));
-        Assert.Equal(IpsecMode.Tunnel, i.Outbound.Mode);
+        Assert.Equal(SaMode.Tunnel, i.Outbound.Mode);
         Assert.Equal((900, 50_000L), (i.Outbound.LifetimeSeconds, i.Outbound.LifetimeKilobytes));
         Assert.Equal((900, 50_000L), (r.Inbound.LifetimeSeconds, r.Inbound.LifetimeKilobytes));
         Assert.Contains(net.Responder.Audits, a => a.Detail.Contains("PFS modp2048", StringComparison.Ordinal));
@@ -202,7 +203,7 @@ public class NegotiationTests
     [Fact]
     public void NoCommonQuickModeProposal_FailsWithNoProposalChosenAndKeepsTheMainMode()
     {
-        var responderPolicy = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, IpsecMode.Transport);
+        var responderPolicy = new QuickModePolicy([new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, SaMode.Transport);
         using var net = new TwoEngines(responderQuickMode: responderPolicy);
         net.Acquire();
         net.Run();
@@ -216,19 +217,19 @@ public class NegotiationTests
     [Fact]
     public void AhQuickMode_InstallsIntegrityOnlySas()
     {
-        var ah = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, IpsecMode.Transport);
+        var ah = new QuickModePolicy([new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.None, SaMode.Transport);
         using var net = new TwoEngines(responderQuickMode: ah);
         net.Acquire(ah);
         net.Run();
 
         var i = Assert.Single(net.Initiator.Installed);
-        Assert.Equal(IpsecProtocol.Ah, i.Outbound.Protocol);
+        Assert.Equal(SaProtocol.Ah, i.Outbound.Protocol);
         Assert.Empty(i.Outbound.EncryptionKey);
         AssertSamePair(i.Outbound, Assert.Single(net.Responder.Installed).Inbound);
     }
 
     [Fact]
-    public void ForcedUdpEncapsulation_FloatsToPort4500WithTheNonEspMarker()
+    public void ForcedUdpEncapsulation_FloatsToPort4500_WithBareIsakmpMessages()
     {
         var forced = new IkeV1PeerConfig(IPAddress.Parse("192.0.2.1"), "ABC123"u8,
             [new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromHours(8))])
@@ -243,7 +244,11 @@ public class NegotiationTests
         Assert.True(Assert.Single(net.Responder.Installed).Inbound.UdpEncapsulation);
         var floated = net.Initiator.Sent.Skip(2).ToList();
         Assert.All(floated, s => Assert.Equal((4500, 4500), (s.Local.Port, s.Remote.Port)));
-        Assert.All(floated, s => Assert.Equal([0, 0, 0, 0], s.Datagram[..4]));
+        // The engine emits bare ISAKMP on port 4500 too: the transport alone adds the non-ESP marker.
+        var cookieI = net.Initiator.Sent[0].Datagram[..8];
+        Assert.All(floated, s => Assert.Equal(cookieI, s.Datagram[..8]));
+        Assert.All(floated, s => Assert.True(IsakmpHeader.TryParse(s.Datagram, out var header, out _) && header.Length == s.Datagram.Length));
+        Assert.All(net.Responder.Sent.Where(s => s.Remote.Port == 4500), s => Assert.Equal(cookieI, s.Datagram[..8]));
         Assert.Equal(500, net.Initiator.Sent[1].Remote.Port);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.V1;
 using Rampart.Ike.Wire;
 
@@ -63,7 +64,7 @@ public class ProposalMismatchTests
     [Fact]
     public void QuickMode_LegacyEspOfferToAModernResponder_NamesTheEncryptionAlgorithm()
     {
-        var legacyEsp = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.TripleDes, IntegrityAlgorithm.Sha1, 900, 0)], DhGroup.None, IpsecMode.Transport);
+        var legacyEsp = new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.TripleDes, IntegrityAlgorithm.Sha1, 900, 0)], DhGroup.None, SaMode.Transport);
         using var net = new TwoEngines(responderQuickMode: TwoEngines.EspGcm());
         net.Acquire(legacyEsp);
         net.Run();
@@ -80,13 +81,13 @@ public class ProposalMismatchTests
     }
 
     [Theory]
-    [InlineData(IpsecProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, DhGroup.None, IpsecMode.Transport, "Protocol", "ESP", "AH")]
-    [InlineData(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha1, DhGroup.None, IpsecMode.Transport, "Integrity Algorithm", "SHA-256", "SHA-1")]
-    [InlineData(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.None, IpsecMode.Tunnel, "Encapsulation Mode", "Transport", "Tunnel (1)")]
-    [InlineData(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.None, IpsecMode.Transport, "PFS Group", "modp2048 (group 14)", "none")]
-    public void QuickMode_TheFirstAttributeThatDiffers_IsReported(IpsecProtocol protocol, CipherAlgorithm cipher, IntegrityAlgorithm integrity, DhGroup pfs, IpsecMode mode, string attribute, string expected, string received)
+    [InlineData(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, DhGroup.None, SaMode.Transport, "Protocol", "ESP", "AH")]
+    [InlineData(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha1, DhGroup.None, SaMode.Transport, "Integrity Algorithm", "SHA-256", "SHA-1")]
+    [InlineData(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.None, SaMode.Tunnel, "Encapsulation Mode", "Transport", "Tunnel (1)")]
+    [InlineData(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.None, SaMode.Transport, "PFS Group", "modp2048 (group 14)", "none")]
+    public void QuickMode_TheFirstAttributeThatDiffers_IsReported(SaProtocol protocol, CipherAlgorithm cipher, IntegrityAlgorithm integrity, DhGroup pfs, SaMode mode, string attribute, string expected, string received)
     {
-        var responder = new QuickModePolicy([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.Modp2048, IpsecMode.Transport);
+        var responder = new QuickModePolicy([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, 900, 0)], DhGroup.Modp2048, SaMode.Transport);
         var offer = new QuickModePolicy([new IpsecProposal(protocol, cipher, integrity, 900, 0)], pfs, mode);
         using var net = new TwoEngines(responderQuickMode: responder);
         net.Acquire(offer);

@@ -62,7 +62,7 @@ public sealed class QuickModeInstallTests
 
         // To the initiator 192.0.2.3 is a new peer, so its Main Mode carries INITIAL-CONTACT.
         var actions = new List<IkeAction>();
-        var selector = new TrafficSelector(ProxyIdentity.Host(net.Initiator.Address), ProxyIdentity.Host(second));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(net.Initiator.Address), ProxyIdentity.Host(second));
         net.Initiator.Engine.Acquire(TwoEngines.Peer(second, TwoEngines.Psk), net.Initiator.IkeEndpoint, selector, TwoEngines.EspGcm(), net.Now, actions);
         net.Dispatch(net.Initiator, actions);
         net.Run();

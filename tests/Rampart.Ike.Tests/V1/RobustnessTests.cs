@@ -83,9 +83,6 @@ public class RobustnessTests
     {
         using var net = new TwoEngines();
         var random = new Random(42);
-        var local = net.Responder.IkeEndpoint;
-        var remote = net.Initiator.IkeEndpoint;
-        var natLocal = new IPEndPoint(local.Address, 4500);
         net.Lose = (from, send) =>
         {
             // Before each real message reaches the responder, throw noise derived from it at the same state.
@@ -105,7 +102,10 @@ public class RobustnessTests
                 Process(net.Responder, random.GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), random.Next(0, 600)), send.Remote, send.Local);
             }
 
-            Process(net.Responder, [0xFF], natLocal, remote);
+            // The real message under a responder cookie nobody issued: no state to reach, dropped.
+            var stranger = (byte[])real.Clone();
+            stranger.AsSpan(8, 8).Fill(0xEE);
+            Process(net.Responder, stranger, send.Remote, send.Local);
             return false;
         };
         net.Acquire();

@@ -1,5 +1,7 @@
 using System.Net;
+using Rampart.Core;
 using Rampart.Core.Algorithms;
+using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.V1;
 
 namespace Rampart.Ike.Tests.V1;
@@ -30,7 +32,7 @@ internal sealed class SimHost(string address, IkeV1EngineOptions options)
 
     public DateTimeOffset? Timer { get; set; }
 
-    public IPEndPoint IkeEndpoint => new(Address, IkeV1Engine.IkePort);
+    public IPEndPoint IkeEndpoint => new(Address, IkePorts.Ike);
 }
 
 /// <summary>Two engines joined by an in-memory network with an explicit clock; no sockets.</summary>
@@ -53,7 +55,7 @@ internal sealed class TwoEngines : IDisposable
             FindPeer = address => address.Equals(a) ? ResponderPeer : null,
             FindQuickMode = (_, _) => responderPolicy,
         });
-        Selector = new TrafficSelector(ProxyIdentity.Host(a), ProxyIdentity.Host(b));
+        Selector = new ProxyIdentities(ProxyIdentity.Host(a), ProxyIdentity.Host(b));
     }
 
     public static DateTimeOffset Start { get; } = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
@@ -68,7 +70,7 @@ internal sealed class TwoEngines : IDisposable
 
     public IkeV1PeerConfig ResponderPeer { get; }
 
-    public TrafficSelector Selector { get; }
+    public ProxyIdentities Selector { get; }
 
     /// <summary>Return true to lose a datagram in flight.</summary>
     public Func<SimHost, SendDatagram, bool> Lose { get; set; } = (_, _) => false;
@@ -81,7 +83,7 @@ internal sealed class TwoEngines : IDisposable
             proposals.Length > 0 ? proposals : [new IkeProposal(CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256, DhGroup.Modp2048, TimeSpan.FromHours(8))]);
 
     public static QuickModePolicy EspGcm(int lifetime = 900, DhGroup pfs = DhGroup.None) =>
-        new([new IpsecProposal(IpsecProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, lifetime, 100_000)], pfs, IpsecMode.Transport);
+        new([new IpsecProposal(SaProtocol.Esp, CipherAlgorithm.AesGcm128, IntegrityAlgorithm.None, lifetime, 100_000)], pfs, SaMode.Transport);
 
     public void Acquire(QuickModePolicy? policy = null)
     {

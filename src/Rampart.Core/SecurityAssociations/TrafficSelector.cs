@@ -1,6 +1,6 @@
 using Rampart.Core.Filtering;
 
-namespace Rampart.DataPath.Pipeline;
+namespace Rampart.Core.SecurityAssociations;
 
 /// <summary>
 /// The traffic a selector SA carries, seen from this host: a manual SA (<c>rampart sa add</c>) or an SA a responder
