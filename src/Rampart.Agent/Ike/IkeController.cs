@@ -63,15 +63,14 @@ public sealed record IkeControllerOptions
 }
 
 /// <summary>
-/// The agent's IKE logic, driven serially by the agent's IKE loop (or a test) with the current time: acquires
+/// The agent's IKE logic, driven serially by the agent's loop (or a test) with the current time: acquires
 /// become negotiations with the peer the applied policy names; the engine's actions become SAs in the data path,
 /// datagrams, audit records and trace lines; the walkthrough's fallback, one-minute block, idle delete, rekey,
-/// policy change and restart behaviour lives here. Not thread-safe.
+/// policy change and restart behaviour lives here. A policy reaches IKE and the data path together, through
+/// <see cref="ApplyPolicy"/>: an acquire handled afterwards is classified again under the new policy. Not thread-safe.
 /// </summary>
 public sealed partial class IkeController : IDisposable
 {
-    private const int MaxParkedAcquires = 256;
-
     /// <summary>Peers remembered as heard from (only after they echoed our cookie); past it the oldest goes.</summary>
     internal const int MaxHeardPeers = 4096;
 
@@ -82,7 +81,6 @@ public sealed partial class IkeController : IDisposable
     private static readonly TimeSpan LivenessCheckInterval = TimeSpan.FromSeconds(1);
     private readonly IkeV1Engine _engine;
     private readonly DataPathEngine _dataPath;
-    private readonly PolicyState _policy;
     private readonly TimeProvider _time;
     private readonly IkeControllerOptions _options;
     private readonly Action<SendDatagram> _send;
@@ -97,7 +95,6 @@ public sealed partial class IkeController : IDisposable
     private readonly Dictionary<IPAddress, DateTimeOffset> _lastHeard = [];
     private readonly Dictionary<uint, InstalledPair> _pairs = [];
     private readonly Dictionary<uint, uint> _inboundByOutbound = [];
-    private readonly List<Acquire> _parkedAcquires = [];
     private readonly Dictionary<uint, InboundOnly> _inboundOnly = [];
     private AppliedPolicy _applied;
     private DateTimeOffset? _engineDue;
@@ -109,17 +106,16 @@ public sealed partial class IkeController : IDisposable
     private long _rekeys;
     private long _negotiationFailures;
 
-    public IkeController(DataPathEngine dataPath, PolicyState policy, TimeProvider time, IkeControllerOptions options, Action<SendDatagram> send, Action<IkeAuditRecord> audit, ILogger logger)
+    public IkeController(DataPathEngine dataPath, TimeProvider time, IkeControllerOptions options, Action<SendDatagram> send, Action<IkeAuditRecord> audit, ILogger logger)
     {
         _dataPath = dataPath;
-        _policy = policy;
         _time = time;
         _options = options;
         _send = send;
         _audit = audit;
         _failureAudits = new FailureAuditLimiter(options.FailureAuditInterval, options.FailureAuditsPerInterval);
         _logger = logger;
-        _applied = policy.Current;
+        _applied = AppliedPolicy.None;
         var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
         _engine = new IkeV1Engine(new IkeV1EngineOptions
         {
@@ -202,14 +198,14 @@ public sealed partial class IkeController : IDisposable
     public void OnAcquire(Acquire acquire)
     {
         ArgumentNullException.ThrowIfNull(acquire);
-        CatchUpWithPolicy();
-        if (!ReferenceEquals(acquire.Policy, _applied.Compiled))
+
+        // Raised before a policy change this loop has applied since: what the new policy says about its packet counts.
+        if (_dataPath.Reclassify(acquire) is not { } current)
         {
-            // Raised under a policy the data path has already replaced (it forgot the negotiation then), or under one
-            // applied to the data path but not yet published to IKE: keep it until the next policy change decides.
-            Park(acquire);
             return;
         }
+
+        acquire = current;
 
         var now = _time.GetUtcNow();
         if (_pending.ContainsKey(acquire.Binding) || _inboundOnly.Values.Any(i => i.Binding == acquire.Binding)
@@ -242,7 +238,6 @@ public sealed partial class IkeController : IDisposable
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(remote);
-        CatchUpWithPolicy();
         var now = _time.GetUtcNow();
         if (_engine.EchoesOurCookie(message, remote.Address))
         {
@@ -274,7 +269,6 @@ public sealed partial class IkeController : IDisposable
     /// <summary>Runs the engine's due work and the fallback checks.</summary>
     public void OnTimer()
     {
-        CatchUpWithPolicy();
         var now = _time.GetUtcNow();
         if (_engineDue is { } due && due <= now)
         {
@@ -307,7 +301,6 @@ public sealed partial class IkeController : IDisposable
     /// <summary>An SA reached a lifetime limit or idled: rekey an initiated pair in use, delete idle or expired ones (telling the peer).</summary>
     public void OnLifetime(SaLifetimeEvent lifetime)
     {
-        CatchUpWithPolicy();
         var now = _time.GetUtcNow();
         var spec = lifetime.Sa.Spec;
         var inboundSpi = spec.Direction == Core.SecurityAssociations.SaDirection.Inbound ? spec.Spi : _inboundByOutbound.GetValueOrDefault(spec.Spi);
@@ -339,24 +332,14 @@ public sealed partial class IkeController : IDisposable
     }
 
     /// <summary>
-    /// The policy state published a new policy: act on it (also done first thing by every other entry point, so IKE
-    /// never negotiates for a policy older than the one the data path enforces).
+    /// Puts a policy in force, in the data path and in IKE at once: the data path swaps its snapshot (forgetting the
+    /// old policy's pending acquires, soft associations and blocks), negotiations of the old policy are forgotten, and
+    /// SAs no rule of the new policy would negotiate are deleted (the peer told).
     /// </summary>
-    public void OnPolicyChanged() => CatchUpWithPolicy();
-
-    /// <summary>
-    /// When the published policy changed since IKE last looked: SAs no rule of the new policy would negotiate are
-    /// deleted (the peer told), negotiations of the old policy are forgotten (the data path forgot them when it swapped
-    /// policies), and acquires parked for the new policy are started.
-    /// </summary>
-    private void CatchUpWithPolicy()
+    public void ApplyPolicy(AppliedPolicy applied)
     {
-        var applied = _policy.Current;
-        if (ReferenceEquals(applied, _applied))
-        {
-            return;
-        }
-
+        ArgumentNullException.ThrowIfNull(applied);
+        _dataPath.Apply(applied.Compiled);
         _applied = applied;
         var now = _time.GetUtcNow();
         _pending.Clear();
@@ -371,21 +354,6 @@ public sealed partial class IkeController : IDisposable
                 DeletePair(pair, now);
             }
         }
-
-        var parked = _parkedAcquires.Where(a => ReferenceEquals(a.Policy, applied.Compiled)).ToList();
-        _parkedAcquires.Clear();
-        parked.ForEach(OnAcquire);
-    }
-
-    private void Park(Acquire acquire)
-    {
-        // Bounded: stale acquires are dropped at the next policy change, and a burst of them must not grow memory.
-        if (_parkedAcquires.Count >= MaxParkedAcquires)
-        {
-            _parkedAcquires.RemoveAt(0);
-        }
-
-        _parkedAcquires.Add(acquire);
     }
 
     /// <summary><c>rampart agent restart</c>: all IKE state is forgotten (the data path was reset just before).</summary>
@@ -393,7 +361,6 @@ public sealed partial class IkeController : IDisposable
     {
         _engine.Reset();
         _pending.Clear();
-        _parkedAcquires.Clear();
         _lastHeard.Clear();
         _pairs.Clear();
         _inboundOnly.Clear();
@@ -418,12 +385,12 @@ public sealed partial class IkeController : IDisposable
 
     private void GoSoft(PendingNegotiation pending, DateTimeOffset now)
     {
-        if (pending.Soft)
+        // The data path's published decision is the one record of a soft association.
+        if (_dataPath.IsSoft(pending.Binding))
         {
             return;
         }
 
-        pending.Soft = true;
         _softAssociations++;
         _dataPath.MarkSoft(pending.Binding);
         var peer = pending.Negotiation.Peer.RemoteAddress;
@@ -628,7 +595,7 @@ public sealed partial class IkeController : IDisposable
             var failed = audit.Selector is null && _engine.HasEstablishedSa(audit.Peer)
                 ? []
                 : _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(audit.Peer) && (audit.Selector is null || p.Negotiation.Selector == audit.Selector)).ToList();
-            if (!audit.PeerAnswered && failed.Count > 0 && failed.All(p => p.Soft))
+            if (!audit.PeerAnswered && failed.Count > 0 && failed.All(p => _dataPath.IsSoft(p.Binding)))
             {
                 // The silent peer was already given a soft association (audited 548): giving up is no failure. The engine
                 // reports the Main Mode first, then each waiting quick mode by selector; those end the pending state.
@@ -716,8 +683,6 @@ public sealed partial class IkeController : IDisposable
         public DateTimeOffset? FallbackAt { get; set; } = fallbackAt;
 
         public bool AllowFallback { get; } = allowFallback;
-
-        public bool Soft { get; set; }
     }
 
     private sealed record InboundOnly(OutboundSaKey? Binding, DateTimeOffset Since);

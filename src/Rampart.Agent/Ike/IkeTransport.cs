@@ -12,7 +12,7 @@ namespace Rampart.Agent.Ike;
 /// Each socket has its own receive thread blocking in <c>recvmsg</c> that hands datagrams straight to the receiver given
 /// to <see cref="Start"/>, and sends are synchronous: no thread-pool hop on either path (UDP sends do not block).
 /// </summary>
-public sealed partial class IkeTransport : IAsyncDisposable
+public sealed partial class IkeTransport : IIkeTransport, IAsyncDisposable
 {
     public const int IkePort = 500;
     public const int NatTraversalPort = 4500;
