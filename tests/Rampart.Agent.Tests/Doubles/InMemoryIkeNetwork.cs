@@ -72,22 +72,48 @@ internal sealed class InMemoryIkeNetwork
         to.Deliver(datagram);
     }
 
-    /// <summary>One host's end: its receiver is called on the sender's thread (it only queues, like the real one).</summary>
+    /// <summary>
+    /// One host's end: its receiver is called on the sender's thread (it only queues, like the real one); datagrams that
+    /// arrive before <see cref="Start"/> wait, as they would in a socket's buffer.
+    /// </summary>
     internal sealed class Transport(InMemoryIkeNetwork network, IPAddress address) : IIkeTransport
     {
+        private readonly Lock _gate = new();
+        private readonly List<IkeDatagram> _early = [];
         private Action<IkeDatagram>? _receiver;
+        private int _sent;
 
         /// <summary>Datagrams this host sent.</summary>
-        public int Sent { get; private set; }
+        public int Sent => Volatile.Read(ref _sent);
 
-        public void Start(Action<IkeDatagram> receiver) => _receiver = receiver;
+        public void Start(Action<IkeDatagram> receiver)
+        {
+            lock (_gate)
+            {
+                _receiver = receiver;
+                _early.ForEach(receiver);
+                _early.Clear();
+            }
+        }
 
         public void Send(ReadOnlySpan<byte> message, IPEndPoint remote, bool natTraversal, IPAddress? local = null)
         {
-            Sent++;
+            Interlocked.Increment(ref _sent);
             network.Send(address, message, remote, natTraversal);
         }
 
-        internal void Deliver(IkeDatagram datagram) => _receiver?.Invoke(datagram);
+        internal void Deliver(IkeDatagram datagram)
+        {
+            lock (_gate)
+            {
+                if (_receiver is null)
+                {
+                    _early.Add(datagram);
+                    return;
+                }
+            }
+
+            _receiver(datagram);
+        }
     }
 }
