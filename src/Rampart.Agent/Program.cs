@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rampart.Agent;
 using Rampart.Agent.Auditing;
+using Rampart.Agent.Bindings;
 using Rampart.Agent.Control;
 using Rampart.Agent.DataPath;
 using Rampart.Agent.Ike;
@@ -42,7 +43,9 @@ builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProv
 
 builder.Services.AddSingleton(sp => new AuditLog(options.Home, sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new SecurityAssociationDatabase(sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddSingleton(sp => new DataPathEngine(sp.GetRequiredService<SecurityAssociationDatabase>()));
+builder.Services.AddSingleton(new AgentInbox());
+builder.Services.AddSingleton<IPolicyEnforcer>(sp => sp.GetRequiredService<AgentInbox>());
+builder.Services.AddSingleton(sp => new DataPathEngine(sp.GetRequiredService<SecurityAssociationDatabase>(), acquires: sp.GetRequiredService<AgentInbox>()));
 builder.Services.AddSingleton<PolicyState>();
 builder.Services.AddSingleton(new HostExemptions());
 builder.Services.AddSingleton(new HostNameResolver());
@@ -60,6 +63,7 @@ builder.Services.AddHostedService<PolicyAgent>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DataPathService>());
 builder.Services.AddHostedService<ManualKeying>();
 builder.Services.AddSingleton<IkeTransport>();
+builder.Services.AddSingleton<IIkeTransport>(sp => sp.GetRequiredService<IkeTransport>());
 builder.Services.AddSingleton(ikeOptions);
 builder.Services.AddSingleton<IkeService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IkeService>());

@@ -3,10 +3,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Rampart.Agent.Control;
 using Rampart.Agent.Policy;
+using Rampart.Agent.Tests.Doubles;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
-using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
 using Rampart.Store;
 
 namespace Rampart.Agent.Tests;
@@ -25,11 +24,13 @@ public sealed class UnresolvedNameTests : IDisposable
     public async Task UnresolvedName_IsReported_FailsClosed_AndRetriedUntilItResolves()
     {
         AssignPartnerPolicy("partner.example");
-        var state = new PolicyState();
-        var engine = new DataPathEngine(new SecurityAssociationDatabase(_time));
+        await using var loop = new LoopAgent(IPAddress.Parse("192.0.2.1"), new InMemoryIkeNetwork(), _time);
+        await loop.StartAsync();
+        var state = loop.Policy;
+        var engine = loop.DataPath;
         var dispatcher = new ControlDispatcher();
         using var agent = new PolicyAgent(
-            new AgentOptions { Home = _home.Path }, engine, state, new HostExemptions(), dispatcher, new AgentLifecycle(), _time,
+            new AgentOptions { Home = _home.Path }, loop.Inbox, state, new HostExemptions(), dispatcher, new AgentLifecycle(), _time,
             new HostNameResolver(Resolve), NullLogger<PolicyAgent>.Instance);
         await agent.StartAsync(CancellationToken.None);
         try

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rampart.Agent.Policy;
-using Rampart.DataPath.Buffers;
-using Rampart.DataPath.Database;
 using Rampart.DataPath.Linux;
 using Rampart.DataPath.Pipeline;
 
@@ -13,9 +8,10 @@ namespace Rampart.Agent.DataPath;
 
 /// <summary>
 /// Runs the data path on this host: two netfilter queues (outbound after routing, inbound before conntrack)
-/// feeding the <see cref="DataPathEngine"/>, the netfilter chains that send packets to them while a policy is
-/// assigned or a manual SA exists, and a once-a-second tick for SA lifetimes; held packets leave as soon as IKE
-/// installed their SA (<see cref="SendReleased"/>) and at the latest with the tick.
+/// feeding the <see cref="DataPathEngine"/>, and the netfilter chains that send packets to them while a policy is
+/// assigned or a manual SA exists. A packet the engine holds while IKE negotiates keeps its netfilter verdict owed
+/// (the queue's socket is its <see cref="IPacketExit"/>): the agent's loop issues it, protected or clear, the moment
+/// it settles the binding. SA lifetimes are read by the agent's loop on its own tick.
 /// The chains stay installed when the agent stops or dies, so secured traffic fails closed; at start they are
 /// installed (the engine drops what is not exempt until the policy is applied) and they are removed only once the
 /// agent knows that no policy is assigned and no manual SA is left.
@@ -28,8 +24,6 @@ public sealed partial class DataPathService(
     TimeProvider timeProvider,
     ILogger<DataPathService> logger) : BackgroundService
 {
-    private readonly Channel<SaLifetimeEvent> _lifetimeEvents = Channel.CreateBounded<SaLifetimeEvent>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
-    private readonly Channel<bool> _releaseSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _rulesGate = new();
     private NetfilterRules? _rules;
 
@@ -37,14 +31,8 @@ public sealed partial class DataPathService(
     private bool? _rulesInstalled;
     private int _manualSas;
 
-    /// <summary>Soft, hard and idle expiries for IKE to act on (rekey, delete and tell the peer).</summary>
-    public ChannelReader<SaLifetimeEvent> LifetimeEvents => _lifetimeEvents.Reader;
-
-    /// <summary>
-    /// IKE calls this after installing SAs: the packets held during the negotiation are sent now rather than at the
-    /// next tick, which would add up to a second to every negotiation's first packet.
-    /// </summary>
-    public void SendReleased() => _releaseSignal.Writer.TryWrite(true);
+    // What the last published policy says (0 none yet, 1 unfiltered, 2 filtered), known before the policy's state is (see PolicyState.Publish).
+    private int _policyUnfiltered;
 
     /// <summary>The manual-keying commands call this so the chains exist whenever a manual SA does.</summary>
     public void ManualSaCountChanged(int count)
@@ -65,29 +53,20 @@ public sealed partial class DataPathService(
         _rules = new NetfilterRules(ruleSet);
         using var outboundSocket = new NfQueueSocket(options.OutboundQueue);
         using var inboundSocket = new NfQueueSocket(options.InboundQueue);
-        using var outbound = new PacketQueue(outboundSocket, new EnginePacketHandler(engine, inbound: false, ruleSet.DecapsulatedMark));
-        using var inbound = new PacketQueue(inboundSocket, new EnginePacketHandler(engine, inbound: true, ruleSet.DecapsulatedMark));
+        using var outbound = new PacketQueue(outboundSocket, new EnginePacketHandler(engine, inbound: false, ruleSet.DecapsulatedMark, outboundSocket));
+        using var inbound = new PacketQueue(inboundSocket, new EnginePacketHandler(engine, inbound: true, ruleSet.DecapsulatedMark, inboundSocket));
         outbound.Start();
         inbound.Start();
         LogQueues(options.OutboundQueue, options.InboundQueue);
 
         policyState.Changed += OnPolicyChanged;
         UpdateRules();
-        using var rawIPv4 = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Raw);
-        using var rawIPv6 = Socket.OSSupportsIPv6 ? new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.Raw) : null;
-        using var releaseStopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var releasing = SendReleasedLoopAsync(rawIPv4, rawIPv6, releaseStopping.Token);
         try
         {
+            // Watches the queues: a queue that stopped means the policy can no longer be enforced.
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), timeProvider);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                foreach (var lifetimeEvent in engine.Poll())
-                {
-                    _lifetimeEvents.Writer.TryWrite(lifetimeEvent);
-                }
-
-                engine.DrainReleased(packet => SendRaw(packet, rawIPv4, rawIPv6));
                 if ((outbound.Failure ?? inbound.Failure) is { } failure)
                 {
                     LogQueueFailed(failure);
@@ -101,27 +80,14 @@ public sealed partial class DataPathService(
         finally
         {
             policyState.Changed -= OnPolicyChanged;
-            await releaseStopping.CancelAsync().ConfigureAwait(false);
-            await releasing.ConfigureAwait(false);
         }
     }
 
-    private async Task SendReleasedLoopAsync(Socket rawIPv4, Socket? rawIPv6, CancellationToken stoppingToken)
+    private void OnPolicyChanged(AppliedPolicy applied)
     {
-        try
-        {
-            while (await _releaseSignal.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
-            {
-                _releaseSignal.Reader.TryRead(out _);
-                engine.DrainReleased(packet => SendRaw(packet, rawIPv4, rawIPv6));
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        Volatile.Write(ref _policyUnfiltered, applied.Compiled.IsAssigned ? 2 : 1);
+        UpdateRules();
     }
-
-    private void OnPolicyChanged(AppliedPolicy applied) => UpdateRules();
 
     /// <summary>The chains are wanted unless the agent knows that traffic may flow unfiltered (no policy, no manual SA).</summary>
     private void UpdateRules()
@@ -133,7 +99,9 @@ public sealed partial class DataPathService(
                 return;
             }
 
-            var wanted = !policyState.Enforcement.TrafficFlowsUnfiltered || Volatile.Read(ref _manualSas) > 0;
+            var published = Volatile.Read(ref _policyUnfiltered);
+            var unfiltered = published == 0 ? policyState.Enforcement.TrafficFlowsUnfiltered : published == 1;
+            var wanted = !unfiltered || Volatile.Read(ref _manualSas) > 0;
             if (wanted && _rulesInstalled != true)
             {
                 _rules.Install();
@@ -149,37 +117,6 @@ public sealed partial class DataPathService(
         }
     }
 
-    private void SendRaw(PacketBuffer packet, Socket rawIPv4, Socket? rawIPv6)
-    {
-        var data = packet.Span;
-        if (data.Length < 20)
-        {
-            return;
-        }
-
-        try
-        {
-            if (data[0] >> 4 == 4)
-            {
-                rawIPv4.SendTo(data, new IPEndPoint(new IPAddress(data.Slice(16, 4)), 0));
-            }
-            else if (rawIPv6 is not null && data.Length >= 40)
-            {
-                rawIPv6.SendTo(data, new IPEndPoint(new IPAddress(data.Slice(24, 16)), 0));
-            }
-        }
-        catch (SocketException e)
-        {
-            LogRawSendFailed(e.SocketErrorCode);
-        }
-    }
-
-    public override void Dispose()
-    {
-        _lifetimeEvents.Writer.TryComplete();
-        base.Dispose();
-    }
-
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Data path queues {Outbound} (outbound) and {Inbound} (inbound) open")]
     private partial void LogQueues(ushort outbound, ushort inbound);
 
@@ -188,9 +125,6 @@ public sealed partial class DataPathService(
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Critical, Message = "A netfilter queue failed")]
     private partial void LogQueueFailed(Exception exception);
-
-    [LoggerMessage(EventId = 403, Level = LogLevel.Debug, Message = "Sending a held packet failed: {Error}")]
-    private partial void LogRawSendFailed(SocketError error);
 }
 
 /// <summary>Data path settings; the queue numbers are Rampart's own so other NFQUEUE users are left alone.</summary>

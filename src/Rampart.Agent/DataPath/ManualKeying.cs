@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
+using Rampart.Agent.Bindings;
 using Rampart.Agent.Control;
 using Rampart.Agent.Policy;
 using Rampart.Core.Algorithms;
@@ -13,15 +14,15 @@ using Rampart.DataPath.Pipeline;
 namespace Rampart.Agent.DataPath;
 
 /// <summary>
-/// Manual keying (<c>rampart sa add|list|delete</c>), for tests and for peers without IKE. An SA from SRC to DST
-/// is outbound on the host that owns SRC (the tunnel source in tunnel mode) and inbound on the host that owns DST,
-/// so the same command on both hosts builds a working pair, as with <c>ip xfrm state</c>. A manual SA covers
+/// Manual keying (<c>rampart sa add|list|delete</c>), for tests and for peers without IKE: the control handlers;
+/// <see cref="ManualSaParser"/> reads the arguments (the same command on both hosts builds a working pair, as with
+/// <c>ip xfrm state</c>) and the changes run on the agent's loop. A manual SA covers
 /// all traffic between its two addresses; a Negotiate filter for that traffic uses it instead of starting IKE.
 /// Keys live only in memory, but the SAs' descriptions (never keys) are kept in RAMPART_HOME: an agent restarted
 /// after a crash reserves their selectors, so that traffic stays blocked, not clear, until the SAs are added again.
 /// </summary>
 public sealed class ManualKeying(
-    DataPathEngine engine, DataPathService dataPath, PolicyState policyState, ControlDispatcher dispatcher, AgentOptions options) : IHostedService
+    DataPathEngine engine, DataPathService dataPath, PolicyState policyState, ControlDispatcher dispatcher, AgentInbox loop, AgentOptions options) : IHostedService
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<uint, ManualSa> _manual = [];
@@ -45,8 +46,9 @@ public sealed class ManualKeying(
             dataPath.ManualSaCountChanged(_keysLost.Count);
         }
 
-        dispatcher.Register<SaAddArguments>("sa.add", (arguments, _) => ValueTask.FromResult<object?>(Add(arguments)));
-        dispatcher.Register<SaDeleteArguments>("sa.delete", (arguments, _) => ValueTask.FromResult<object?>(Delete(arguments.Spi)));
+        // Changes run on the agent's loop, in order with IKE's installs and the policy's changes.
+        dispatcher.Register<SaAddArguments>("sa.add", async (arguments, cancellationToken) => await loop.InvokeAsync(() => Add(arguments), cancellationToken).ConfigureAwait(false));
+        dispatcher.Register<SaDeleteArguments>("sa.delete", async (arguments, cancellationToken) => await loop.InvokeAsync(() => Delete(arguments.Spi), cancellationToken).ConfigureAwait(false));
         dispatcher.Register("sa.list", _ => ValueTask.FromResult<object?>(List()));
         return Task.CompletedTask;
     }
@@ -154,124 +156,18 @@ public sealed class ManualKeying(
         }
     }
 
-    private SecurityAssociationSpec BuildSpec(SaAddArguments a, out bool outbound, out TrafficSelector selector)
+    private SecurityAssociationSpec BuildSpec(SaAddArguments arguments, out bool outbound, out TrafficSelector selector)
     {
-        var source = ParseAddress(a.Src, "--src");
-        var destination = ParseAddress(a.Dst, "--dst");
-        var tunnel = a.Mode.Equals("tunnel", StringComparison.OrdinalIgnoreCase);
-        if (!tunnel && !a.Mode.Equals("transport", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ControlException($"invalid mode '{a.Mode}': expected transport or tunnel");
-        }
-
-        var tunnelSource = a.TunnelSrc is null ? null : ParseAddress(a.TunnelSrc, "--tunnel-src");
-        var tunnelDestination = a.TunnelDst is null ? null : ParseAddress(a.TunnelDst, "--tunnel-dst");
-        if (tunnel && (tunnelSource is null || tunnelDestination is null))
-        {
-            throw new ControlException("tunnel mode needs --tunnel-src and --tunnel-dst");
-        }
-
         var mine = policyState.Current.Host.Unicast.Count > 0 ? policyState.Current.Host.Unicast : HostAddresses.Discover().Unicast;
-        var wireSource = tunnel ? tunnelSource! : source;
-        var wireDestination = tunnel ? tunnelDestination! : destination;
-        outbound = mine.Contains(wireSource);
-        if (!outbound && !mine.Contains(wireDestination))
+        if (!ManualSaParser.TryParse(arguments, mine, out var spec, out var error))
         {
-            throw new ControlException($"neither {wireSource} nor {wireDestination} is an address of this host");
+            throw new ControlException(error);
         }
 
-        var protocol = a.Proto.ToLowerInvariant() switch
-        {
-            "esp" => SaProtocol.Esp,
-            "ah" => SaProtocol.Ah,
-            _ => throw new ControlException($"invalid protocol '{a.Proto}': expected esp or ah"),
-        };
-        var cipher = CipherAlgorithm.Null;
-        var cipherKey = KeyMaterial.Empty;
-        var integrity = IntegrityAlgorithm.None;
-        var integrityKey = KeyMaterial.Empty;
-        if (a.Aead is not null)
-        {
-            (cipher, cipherKey) = ParseKeyed<CipherAlgorithm>(a.Aead, "--aead", AlgorithmCatalog.TryParseCipher, AlgorithmCatalog.CipherSpellings.Where(n => AlgorithmCatalog.TryParseCipher(n, out var c) && AlgorithmCatalog.IsAead(c)));
-            if (!AlgorithmCatalog.IsAead(cipher))
-            {
-                throw new ControlException($"--aead takes an AEAD cipher (aes-gcm-128, aes-gcm-256, chacha20-poly1305), not '{AlgorithmCatalog.Name(cipher)}'");
-            }
-        }
-
-        if (a.Enc is not null)
-        {
-            (cipher, cipherKey) = ParseKeyed<CipherAlgorithm>(a.Enc, "--enc", AlgorithmCatalog.TryParseCipher, AlgorithmCatalog.CipherSpellings);
-        }
-
-        if (a.Auth is not null)
-        {
-            (integrity, integrityKey) = ParseKeyed<IntegrityAlgorithm>(a.Auth, "--auth", AlgorithmCatalog.TryParseIntegrity, AlgorithmCatalog.IntegritySpellings);
-        }
-
-        var spec = new SecurityAssociationSpec
-        {
-            Spi = a.Spi,
-            Protocol = protocol,
-            Mode = tunnel ? SaMode.Tunnel : SaMode.Transport,
-            Direction = outbound ? SaDirection.Outbound : SaDirection.Inbound,
-            LocalAddress = outbound ? source : destination,
-            RemoteAddress = outbound ? destination : source,
-            TunnelLocal = tunnel ? (outbound ? tunnelSource : tunnelDestination) : null,
-            TunnelRemote = tunnel ? (outbound ? tunnelDestination : tunnelSource) : null,
-            Encapsulation = a.Encap is null ? null : a.Encap.Equals("udp", StringComparison.OrdinalIgnoreCase)
-                ? new UdpEncapsulation()
-                : throw new ControlException($"invalid encapsulation '{a.Encap}': expected udp"),
-            Cipher = cipher,
-            CipherKey = cipherKey,
-            Integrity = integrity,
-            IntegrityKey = integrityKey,
-            Lifetime = SaLifetime.Unlimited,
-            ReplayWindow = a.ReplayWindow ?? SecurityAssociationSpec.DefaultReplayWindow,
-        };
-        if (!spec.IsValid(out var error))
-        {
-            throw new ControlException(error!);
-        }
-
+        outbound = spec.Direction == SaDirection.Outbound;
         selector = new TrafficSelector(AddressPrefix.Host(spec.LocalAddress), AddressPrefix.Host(spec.RemoteAddress));
         return spec;
     }
-
-    private delegate bool TryParse<T>(string text, out T value);
-
-    private static (T Algorithm, KeyMaterial Key) ParseKeyed<T>(string text, string option, TryParse<T> parse, IEnumerable<string> accepted)
-    {
-        var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
-        {
-            throw new ControlException($"{option} takes ALGORITHM:HEXKEY, e.g. aes-gcm-128:<40 hex digits>");
-        }
-
-        var name = text[..colon];
-        if (!parse(name, out var algorithm))
-        {
-            throw new ControlException(AlgorithmCatalog.UnknownNameMessage("algorithm for " + option, name, accepted));
-        }
-
-        var hex = text[(colon + 1)..];
-        if (hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-        {
-            hex = hex[2..];
-        }
-
-        try
-        {
-            return (algorithm, KeyMaterial.FromHex(hex));
-        }
-        catch (FormatException)
-        {
-            throw new ControlException($"{option}: the key is not hexadecimal");
-        }
-    }
-
-    private static IPAddress ParseAddress(string? text, string option) =>
-        IPAddress.TryParse(text, out var address) ? address : throw new ControlException($"{option} needs an IP address, not '{text}'");
 
     private static SaRow Row(SecurityAssociationSpec spec, bool manual, Rampart.DataPath.Database.SaCounters? counters) => new(
         spec.Spi,
@@ -310,33 +206,6 @@ public sealed class ManualKeying(
     {
         public uint Spi => Row.Spi;
     }
-}
-
-public sealed class SaAddArguments
-{
-    public string? Src { get; set; }
-
-    public string? Dst { get; set; }
-
-    public string Proto { get; set; } = "esp";
-
-    public uint Spi { get; set; }
-
-    public string Mode { get; set; } = "transport";
-
-    public string? TunnelSrc { get; set; }
-
-    public string? TunnelDst { get; set; }
-
-    public string? Encap { get; set; }
-
-    public string? Enc { get; set; }
-
-    public string? Auth { get; set; }
-
-    public string? Aead { get; set; }
-
-    public int? ReplayWindow { get; set; }
 }
 
 public sealed class SaDeleteArguments

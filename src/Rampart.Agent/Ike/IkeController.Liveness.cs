@@ -1,4 +1,5 @@
 using System.Net;
+using Rampart.Agent.Bindings;
 using Rampart.DataPath.Database;
 using Rampart.Ike;
 using Rampart.Ike.V1;
@@ -18,7 +19,7 @@ public sealed partial class IkeController
     /// </summary>
     private void CheckLiveness(DateTimeOffset now)
     {
-        foreach (var pairs in _pairs.Values.GroupBy(p => p.Peer).ToList())
+        foreach (var pairs in _bindings.Pairs.GroupBy(p => p.Peer).ToList())
         {
             var peer = pairs.Key;
             if (_engine.LastHeardFrom(peer) is not { } heardByIke)
@@ -47,7 +48,7 @@ public sealed partial class IkeController
     {
         var now = _time.GetUtcNow();
         var window = _dataPath.Database.IdleTimeout;
-        return _pairs.Values.Any(p => p.Peer.Equals(peer) && p.Rekey is not null && LastSent(p, now) is { } sent && now - sent < window);
+        return _bindings.Pairs.Any(p => p.Peer.Equals(peer) && p.Rekey is not null && LastSent(p, now) is { } sent && now - sent < window);
     }
 
     /// <summary>The last packet received on a peer's inbound SAs and the last one sent on its outbound SAs (null = none).</summary>
@@ -97,19 +98,18 @@ public sealed partial class IkeController
     {
         _deadPeers++;
         LogPeerDead(_logger, peer);
-        foreach (var pair in _pairs.Values.Where(p => p.Peer.Equals(peer)).ToList())
+        foreach (var pair in _bindings.Pairs.Where(p => p.Peer.Equals(peer)).ToList())
         {
-            Remove(pair);
+            _bindings.Remove(pair);
             if (IkeAuditRecords.FromEngine(new IkeAuditEvent(IkeAuditKind.SaDeleted, peer, null, false, IkeV1Engine.PeerDeadReason, pair.Selector)) is { } record)
             {
                 _audit(record);
             }
         }
 
-        foreach (var pending in _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(peer)).ToList())
+        foreach (var pending in _bindings.NegotiationsWith(peer))
         {
-            _pending.Remove(pending.Binding);
-            _dataPath.ClearNegotiation(pending.Binding);
+            _bindings.Forget(pending.Binding);
         }
     }
 }

@@ -1,35 +1,33 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rampart.Agent.Auditing;
+using Rampart.Agent.Bindings;
 using Rampart.Agent.Control;
-using Rampart.Agent.DataPath;
 using Rampart.Agent.Policy;
 using Rampart.Core;
 using Rampart.Core.Monitoring;
-using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 
 namespace Rampart.Agent.Ike;
 
 /// <summary>
-/// The agent's IKE loop: IKE datagrams, data path acquires and SA lifetime events, policy changes, restarts, status
-/// requests and one timer are funnelled into a single channel and handed to the <see cref="IkeController"/> one at a
-/// time, so the sans-I/O engine is driven serially. Registers <c>ike.status</c>.
-/// The loop runs on its own thread blocked on the queue, and the transport's receive threads put datagrams straight
-/// into it: a datagram reaches the engine with one thread wake-up, and the engine's replies are sent from the loop.
-/// Datagrams that start an exchange (responder cookie zero: anyone can send them from any address) wait in a small
-/// queue of their own that the loop serves only when nothing else waits, so a flood of them neither delays the
-/// messages of exchanges in progress nor pushes their half-open state out while those wait.
+/// The agent's one event loop: everything that changes a binding (acquires from the data path, IKE datagrams, IKE's
+/// timer, the one-second tick that reads SA lifetimes, policy changes, restarts, status requests, manual SAs) arrives
+/// in order through the <see cref="AgentInbox"/> and is handled one at a time by the <see cref="IkeController"/> on one
+/// thread, so the sans-I/O engine and the binding state need no locks. Registers <c>ike.status</c>.
+/// The transport's receive threads put datagrams straight into the inbox: a datagram reaches the engine with one
+/// thread wake-up, and the engine's replies are sent from the loop. A policy change is one event: the data path's new
+/// snapshot, IKE's deletes and the netfilter chains, then the caller's task completes.
 /// </summary>
 public sealed partial class IkeService : BackgroundService
 {
-    private readonly IkeTransport _transport;
+    /// <summary>How long <c>rampart agent restart</c> waits for the loop to clear its state.</summary>
+    private static readonly TimeSpan RestartAnswerLimit = TimeSpan.FromSeconds(5);
+
+    private readonly IIkeTransport _transport;
+    private readonly AgentInbox _inbox;
     private readonly DataPathEngine _dataPath;
-    private readonly DataPathService _dataPathService;
     private readonly PolicyState _policy;
     private readonly AuditLog _auditLog;
     private readonly ControlDispatcher _dispatcher;
@@ -37,24 +35,13 @@ public sealed partial class IkeService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IkeController _controller;
-    private const int MaxQueuedDatagrams = 4096;
-
-    /// <summary>New-exchange datagrams waiting at most: a quarter of the engine's half-open bound, so a burst of them
-    /// cannot evict a half-open state whose next message arrived meanwhile.</summary>
-    private const int MaxQueuedNewExchanges = 256;
-    private readonly BlockingCollection<Work> _work = new(new ConcurrentQueue<Work>());
-    private readonly BlockingCollection<Work> _newExchanges = new(new ConcurrentQueue<Work>());
-    private readonly BlockingCollection<Work>[] _queues;
     private readonly ITimer _timer;
-    private int _queuedDatagrams;
-    private int _queuedNewExchanges;
-    private long _droppedDatagrams;
     private IkeStatus _latest = new(IkeStatistics.Zero, []);
 
     public IkeService(
-        IkeTransport transport,
+        IIkeTransport transport,
+        AgentInbox inbox,
         DataPathEngine dataPath,
-        DataPathService dataPathService,
         PolicyState policy,
         AuditLog auditLog,
         ControlDispatcher dispatcher,
@@ -64,31 +51,49 @@ public sealed partial class IkeService : BackgroundService
         ILoggerFactory loggers)
     {
         _transport = transport;
+        _inbox = inbox;
         _dataPath = dataPath;
-        _dataPathService = dataPathService;
         _policy = policy;
         _auditLog = auditLog;
         _dispatcher = dispatcher;
         _lifecycle = lifecycle;
         _time = time;
-        _queues = [_work, _newExchanges];
 
         // The "Rampart.Ike" category goes to the IKE trace (the walkthrough's Oakley.log).
         _logger = loggers.CreateLogger("Rampart.Ike.Agent");
-        _controller = new IkeController(dataPath, policy, time, options, Send, Audit, _logger);
-        _timer = time.CreateTimer(_ => Enqueue(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _controller = new IkeController(dataPath, time, options, Send, Audit, _logger);
+        _timer = time.CreateTimer(_ => _inbox.Post(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>IKE datagrams dropped because the loop had too many waiting: a flood.</summary>
+    public long DroppedDatagrams => _inbox.DroppedDatagrams;
+
+    /// <summary>
+    /// The IKE status for readers on other threads (monitor, metrics) that must not wait for the loop: statistics
+    /// as of the last event handled, main modes at most a second old.
+    /// </summary>
+    public IkeStatus LatestStatus => Volatile.Read(ref _latest);
+
+    /// <summary>The binding state the loop owns; touch it only from the loop (<see cref="AgentInbox.InvokeAsync{T}"/>).</summary>
+    internal IkeController Controller => _controller;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _dispatcher.Register("ike.status", async cancellationToken =>
         {
             var request = new StatusWork(new TaskCompletionSource<IkeStatus>(TaskCreationOptions.RunContinuationsAsynchronously));
-            Enqueue(request);
+            _inbox.Post(request);
             return await request.Reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         });
-        _lifecycle.OnRestart(() => Enqueue(new RestartWork()));
-        _policy.Changed += OnPolicyChanged;
+        _lifecycle.OnRestart(() =>
+        {
+            // Answered once the loop has cleared the bindings, so the next command sees a fresh agent.
+            var restart = new RestartWork(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (_inbox.Post(restart))
+            {
+                restart.Done.Task.Wait(RestartAnswerLimit, stoppingToken);
+            }
+        });
         var loopDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var loop = new Thread(() =>
         {
@@ -104,45 +109,25 @@ public sealed partial class IkeService : BackgroundService
         })
         {
             IsBackground = true,
-            Name = "IKE loop",
+            Name = "agent loop",
         };
         loop.Start();
-        _transport.Start(OnDatagram);
+        _transport.Start(_inbox.PostDatagram);
         try
         {
-            var pumps = new[]
-            {
-                PumpAsync(_dataPath.Acquires, a => new AcquireWork(a), stoppingToken),
-                PumpAsync(_dataPathService.LifetimeEvents, e => new LifetimeWork(e), stoppingToken),
-                RefreshStatusAsync(stoppingToken),
-            };
+            var ticks = TickAsync(stoppingToken);
             await loopDone.Task.ConfigureAwait(false);
-            await Task.WhenAll(pumps).ConfigureAwait(false);
+            await ticks.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            _policy.Changed -= OnPolicyChanged;
-        }
     }
-
-    /// <summary>IKE datagrams dropped because the loop had <see cref="MaxQueuedDatagrams"/> (or <see cref="MaxQueuedNewExchanges"/> new exchanges) waiting: a flood.</summary>
-    public long DroppedDatagrams => Interlocked.Read(ref _droppedDatagrams);
-
-    /// <summary>
-    /// The IKE status for readers on other threads (monitor, metrics) that must not wait for the IKE loop: statistics
-    /// as of the last event handled, main modes at most a second old.
-    /// </summary>
-    public IkeStatus LatestStatus => Volatile.Read(ref _latest);
 
     public override void Dispose()
     {
         _timer.Dispose();
         _controller.Dispose();
-        _work.Dispose();
-        _newExchanges.Dispose();
         base.Dispose();
     }
 
@@ -150,50 +135,35 @@ public sealed partial class IkeService : BackgroundService
     {
         while (true)
         {
-            // Takes from the first queue with work: new exchanges only when nothing else waits.
-            BlockingCollection<Work>.TakeFromAny(_queues, out var taken, stoppingToken);
-            if (taken is not { } work)
-            {
-                continue;
-            }
-
-            if (work is DatagramWork datagram)
-            {
-                Interlocked.Decrement(ref datagram.NewExchange ? ref _queuedNewExchanges : ref _queuedDatagrams);
-            }
-
-            var installedBefore = _controller.InstalledPairs;
+            var work = _inbox.Take(stoppingToken);
             try
             {
                 Handle(work);
                 _controller.OnTimer();
-                if (_controller.InstalledPairs != installedBefore)
-                {
-                    _dataPathService.SendReleased();
-                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // One bad event must not stop IKE for every other peer.
+                // One bad event must not stop the loop for every other binding.
                 LogWorkFailed(_logger, work.GetType().Name, e);
+                Fail(work, e);
             }
 
             // Statistics are counters, fresh after every event; the main mode list costs a row per ISAKMP SA (a third of the
-            // IKE loop's CPU with 250 of them, by perf), so it is rebuilt on the one-second tick and state resets only.
+            // loop's CPU with 250 of them, by perf), so it is rebuilt on the one-second tick and state resets only.
             var statistics = _controller.Statistics() with { DroppedDatagrams = DroppedDatagrams, AuditRecordsDropped = _auditLog.DroppedRecords };
-            Volatile.Write(ref _latest, work is TimerWork or RestartWork or PolicyWork ? _controller.Status() with { Statistics = statistics } : _latest with { Statistics = statistics });
+            Volatile.Write(ref _latest, work is TickWork or RestartWork or PolicyWork ? _controller.Status() with { Statistics = statistics } : _latest with { Statistics = statistics });
             Reschedule();
         }
     }
 
-    private async Task RefreshStatusAsync(CancellationToken stoppingToken)
+    private async Task TickAsync(CancellationToken stoppingToken)
     {
         using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         try
         {
             while (await tick.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                Enqueue(new TimerWork());
+                _inbox.Post(new TickWork());
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -201,7 +171,7 @@ public sealed partial class IkeService : BackgroundService
         }
     }
 
-    private void Handle(Work work)
+    private void Handle(AgentWork work)
     {
         switch (work)
         {
@@ -211,18 +181,48 @@ public sealed partial class IkeService : BackgroundService
             case AcquireWork acquire:
                 _controller.OnAcquire(acquire.Acquire);
                 break;
-            case LifetimeWork lifetime:
-                _controller.OnLifetime(lifetime.Event);
+            case TickWork:
+                foreach (var lifetime in _dataPath.Poll())
+                {
+                    _controller.OnLifetime(lifetime);
+                }
+
                 break;
-            case PolicyWork:
-                _controller.OnPolicyChanged();
+            case PolicyWork policy:
+                _controller.ApplyPolicy(policy.Applied);
+
+                // Last: the chains follow the published policy, and status readers see it once it is in force.
+                _policy.Publish(policy.Applied);
+                policy.Done.TrySetResult();
                 break;
-            case RestartWork:
+            case RestartWork restart:
+                _dataPath.Reset();
                 _controller.OnRestart();
+                restart.Done.TrySetResult();
                 break;
             case StatusWork status:
                 var current = _controller.Status();
                 status.Reply.TrySetResult(current with { Statistics = current.Statistics with { DroppedDatagrams = DroppedDatagrams, AuditRecordsDropped = _auditLog.DroppedRecords } });
+                break;
+            case InvokeWork invoke:
+                invoke.Run();
+                break;
+        }
+    }
+
+    /// <summary>A caller waiting on failed work hears of the failure instead of waiting forever.</summary>
+    private static void Fail(AgentWork work, Exception e)
+    {
+        switch (work)
+        {
+            case PolicyWork policy:
+                policy.Done.TrySetException(e);
+                break;
+            case RestartWork restart:
+                restart.Done.TrySetException(e);
+                break;
+            case StatusWork status:
+                status.Reply.TrySetException(e);
                 break;
         }
     }
@@ -237,58 +237,6 @@ public sealed partial class IkeService : BackgroundService
 
         var delay = due - _time.GetUtcNow();
         _timer.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
-    }
-
-    private async Task PumpAsync<T>(ChannelReader<T> source, Func<T, Work> wrap, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var item in source.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-            {
-                Enqueue(wrap(item));
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private void OnPolicyChanged(AppliedPolicy _) => Enqueue(new PolicyWork());
-
-    // On a transport receive thread. Only datagrams are bounded: peers can flood them, the other work comes from
-    // this agent (acquires are bounded by the data path's own channel).
-    private void OnDatagram(IkeDatagram datagram)
-    {
-        // Bytes 8-15 of the ISAKMP header: the responder cookie, zero in a request that starts an exchange.
-        var message = datagram.Message.Span;
-        var newExchange = message.Length < 16 || BinaryPrimitives.ReadUInt64BigEndian(message[8..]) == 0;
-        ref var queued = ref newExchange ? ref _queuedNewExchanges : ref _queuedDatagrams;
-        if (Interlocked.Increment(ref queued) > (newExchange ? MaxQueuedNewExchanges : MaxQueuedDatagrams))
-        {
-            Interlocked.Decrement(ref queued);
-            Interlocked.Increment(ref _droppedDatagrams);
-            return;
-        }
-
-        if (!Enqueue(new DatagramWork(datagram, newExchange), newExchange ? _newExchanges : _work))
-        {
-            Interlocked.Decrement(ref queued);
-        }
-    }
-
-    private bool Enqueue(Work work) => Enqueue(work, _work);
-
-    private static bool Enqueue(Work work, BlockingCollection<Work> queue)
-    {
-        try
-        {
-            return queue.TryAdd(work);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The agent is stopping.
-            return false;
-        }
     }
 
     private void Send(SendDatagram send)
@@ -306,25 +254,9 @@ public sealed partial class IkeService : BackgroundService
 
     private void Audit(IkeAuditRecord record) => _auditLog.Write(record.EventId, record.Success, record.Summary, record.Fields);
 
-    [LoggerMessage(EventId = 520, Level = LogLevel.Error, Message = "IKE loop: handling {Work} failed")]
+    [LoggerMessage(EventId = 520, Level = LogLevel.Error, Message = "Agent loop: handling {Work} failed")]
     private static partial void LogWorkFailed(ILogger logger, string work, Exception exception);
 
     [LoggerMessage(EventId = 521, Level = LogLevel.Debug, Message = "Sending to {Remote} failed: {Error}")]
     private static partial void LogSendFailed(ILogger logger, System.Net.IPEndPoint remote, System.Net.Sockets.SocketError error);
-
-    private abstract record Work;
-
-    private sealed record DatagramWork(IkeDatagram Datagram, bool NewExchange) : Work;
-
-    private sealed record AcquireWork(Acquire Acquire) : Work;
-
-    private sealed record LifetimeWork(SaLifetimeEvent Event) : Work;
-
-    private sealed record PolicyWork : Work;
-
-    private sealed record RestartWork : Work;
-
-    private sealed record TimerWork : Work;
-
-    private sealed record StatusWork(TaskCompletionSource<IkeStatus> Reply) : Work;
 }

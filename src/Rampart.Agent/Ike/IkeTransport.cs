@@ -15,7 +15,7 @@ namespace Rampart.Agent.Ike;
 /// Each socket has its own receive thread blocking in <c>recvmsg</c> that hands datagrams straight to the receiver given
 /// to <see cref="Start"/>, and sends are synchronous: no thread-pool hop on either path (UDP sends do not block).
 /// </summary>
-public sealed partial class IkeTransport : IAsyncDisposable
+public sealed partial class IkeTransport : IIkeTransport, IAsyncDisposable
 {
     private const int MaxDatagram = 65_535;
     private readonly Dictionary<(bool NatTraversal, AddressFamily Family), Socket> _sockets = [];

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Rampart.Agent.Control;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
-using Rampart.DataPath.Pipeline;
 using Rampart.Store;
 
 namespace Rampart.Agent.Policy;
@@ -12,8 +11,9 @@ namespace Rampart.Agent.Policy;
 /// <summary>
 /// The policy agent: follows the store and enforces the assigned policy. It re-reads the store whenever its
 /// generation changes (the CLI also pokes it through <c>policy.reload</c>, which answers once the change is in force,
-/// so a command such as <c>policy assign</c> returns with the policy enforced), compiles the policy, swaps it into
-/// the data path and publishes it to IKE. Nothing restarts. When the store cannot be opened or read, or the policy
+/// so a command such as <c>policy assign</c> returns with the policy enforced), compiles the policy and hands it to the
+/// agent's loop, which puts it in force in the data path, IKE and the netfilter chains as one event; the pass ends once
+/// it is. Nothing restarts. When the store cannot be opened or read, or the policy
 /// cannot be applied, the last policy applied stays in force (the data path drops what is not exempt if there was
 /// none), the reason is published for <c>rampart agent status</c>, and the next pass tries again. A DNS name of a
 /// filter that did not resolve is retried every 30 seconds; when the answer changes the policy is compiled and applied
@@ -21,7 +21,7 @@ namespace Rampart.Agent.Policy;
 /// </summary>
 public sealed partial class PolicyAgent(
     AgentOptions options,
-    DataPathEngine engine,
+    IPolicyEnforcer enforcer,
     PolicyState state,
     HostExemptions exemptions,
     ControlDispatcher dispatcher,
@@ -65,8 +65,7 @@ public sealed partial class PolicyAgent(
         var applied = -1L;
         lifecycle.OnRestart(() =>
         {
-            // Registered first, so it runs before IKE clears: traffic re-negotiates against the re-applied policy.
-            engine.Reset();
+            // The loop clears the bindings; the policy is read and applied afresh.
             Interlocked.Exchange(ref applied, -1);
             _reload.Release();
         });
@@ -86,13 +85,13 @@ public sealed partial class PolicyAgent(
                     {
                         var snapshot = store.Load();
                         applying = true;
-                        Apply(snapshot, generation);
+                        await ApplyAsync(snapshot, generation, stoppingToken).ConfigureAwait(false);
                         Interlocked.Exchange(ref applied, generation);
                     }
                     else if (_nameRetryAt is { } due && timeProvider.GetUtcNow() >= due)
                     {
                         applying = true;
-                        RetryNames(store.Load(), generation);
+                        await RetryNamesAsync(store.Load(), generation, stoppingToken).ConfigureAwait(false);
                     }
 
                     _lastFailure = null;
@@ -142,15 +141,15 @@ public sealed partial class PolicyAgent(
     }
 
     /// <summary>Compiles and applies the store's current assignment; also used after an agent restart.</summary>
-    private void Apply(PolicySnapshot snapshot, long generation)
+    private Task ApplyAsync(PolicySnapshot snapshot, long generation, CancellationToken cancellationToken)
     {
         var host = HostAddresses.Discover();
         var compiled = FilterCompiler.Compile(snapshot, host.Unicast, exemptions.For(host), resolver.Resolve, out var warnings);
-        Install(snapshot, host, compiled, generation, warnings);
+        return InstallAsync(snapshot, host, compiled, generation, warnings, cancellationToken);
     }
 
     /// <summary>Resolves the policy's names again; applies the policy again only when the answer changed.</summary>
-    private void RetryNames(PolicySnapshot snapshot, long generation)
+    private async Task RetryNamesAsync(PolicySnapshot snapshot, long generation, CancellationToken cancellationToken)
     {
         var host = HostAddresses.Discover();
         var compiled = FilterCompiler.Compile(snapshot, host.Unicast, exemptions.For(host), resolver.Resolve, out var warnings);
@@ -161,10 +160,10 @@ public sealed partial class PolicyAgent(
         }
 
         LogNamesRetried(compiled.UnresolvedNames.Count);
-        Install(snapshot, host, compiled, generation, warnings);
+        await InstallAsync(snapshot, host, compiled, generation, warnings, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Install(PolicySnapshot snapshot, HostAddresses host, CompiledPolicy compiled, long generation, IReadOnlyList<string> warnings)
+    private async Task InstallAsync(PolicySnapshot snapshot, HostAddresses host, CompiledPolicy compiled, long generation, IReadOnlyList<string> warnings, CancellationToken cancellationToken)
     {
         foreach (var warning in warnings)
         {
@@ -172,8 +171,7 @@ public sealed partial class PolicyAgent(
         }
 
         _nameRetryAt = compiled.UnresolvedNames.Count > 0 ? timeProvider.GetUtcNow() + NameRetryInterval : null;
-        engine.Apply(compiled);
-        state.Publish(new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, generation));
+        await enforcer.ApplyAsync(new AppliedPolicy(snapshot, snapshot.AssignedPolicy, compiled, host, generation), cancellationToken).ConfigureAwait(false);
         if (compiled.IsAssigned)
         {
             _saidNoPolicy = false;

@@ -3,7 +3,8 @@ namespace Rampart.Agent.Policy;
 /// <summary>
 /// Publishes the applied policy to the components that follow it (IKE, the monitor, the data path's chains), and
 /// whether a policy decision is in force at all. Readers take <see cref="Current"/> and <see cref="Enforcement"/>
-/// whenever they need them; <see cref="Changed"/> fires after each swap.
+/// whenever they need them; <see cref="Changed"/> fires on each swap, before <see cref="Enforcement"/> says it is in force.
+/// Published by the agent's loop, once the data path and IKE enforce the policy.
 /// </summary>
 public sealed class PolicyState
 {
@@ -20,8 +21,10 @@ public sealed class PolicyState
     {
         ArgumentNullException.ThrowIfNull(applied);
         Volatile.Write(ref _current, applied);
-        Volatile.Write(ref _enforcement, applied.Compiled.IsAssigned ? PolicyEnforcement.Enforced : PolicyEnforcement.NoPolicy);
+
+        // Followers (the netfilter chains) act first: the state says "no policy" only once the chains are gone.
         Changed?.Invoke(applied);
+        Volatile.Write(ref _enforcement, applied.Compiled.IsAssigned ? PolicyEnforcement.Enforced : PolicyEnforcement.NoPolicy);
     }
 
     /// <summary>Applying failed: the last policy published stays in force; if none ever was, non-exempt traffic stays dropped.</summary>

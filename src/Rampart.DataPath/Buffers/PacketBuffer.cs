@@ -32,6 +32,19 @@ public sealed class PacketBuffer
 
     public Span<byte> Span => Array.AsSpan(Offset, Length);
 
+    /// <summary>Where the packet's verdict is owed if the engine holds it (null: the packet came from no queue).</summary>
+    public Rampart.DataPath.Pipeline.IPacketExit? Exit { get; private set; }
+
+    /// <summary>The packet's id at <see cref="Exit"/>.</summary>
+    public uint PacketId { get; private set; }
+
+    /// <summary>Says where this packet came from, so a held copy can be released or dropped there later.</summary>
+    public void SetOrigin(Rampart.DataPath.Pipeline.IPacketExit? exit, uint packetId)
+    {
+        Exit = exit;
+        PacketId = packetId;
+    }
+
     /// <summary>Places a packet of <paramref name="length"/> bytes at <paramref name="offset"/> (e.g. after a receive into <see cref="Array"/>).</summary>
     public void SetPacket(int offset, int length)
     {

@@ -5,10 +5,11 @@ namespace Rampart.DataPath.Linux;
 
 /// <summary>
 /// Connects a netfilter queue to the <see cref="DataPathEngine"/>: every queued packet is decided in place in its
-/// receive slot (headers grow into the slot's headroom), and decapsulated inbound packets are marked.
+/// receive slot (headers grow into the slot's headroom), and decapsulated inbound packets are marked. A packet the
+/// engine holds keeps its verdict owed: <paramref name="exit"/> (the queue's socket) issues it when the binding is settled.
 /// One instance per queue thread.
 /// </summary>
-public sealed class EnginePacketHandler(DataPathEngine engine, bool inbound, uint decapsulatedMark) : IPacketHandler
+public sealed class EnginePacketHandler(DataPathEngine engine, bool inbound, uint decapsulatedMark, IPacketExit? exit = null) : IPacketHandler
 {
     private readonly PacketBuffer _buffer = new(capacity: 0);
 
@@ -19,6 +20,7 @@ public sealed class EnginePacketHandler(DataPathEngine engine, bool inbound, uin
         {
             ref var packet = ref batch[i];
             _buffer.Attach(packet.Buffer, packet.Offset, packet.Length);
+            _buffer.SetOrigin(exit, packet.Metadata.PacketId);
             var verdict = inbound ? engine.ProcessInbound(_buffer) : engine.ProcessOutbound(_buffer);
             switch (verdict.Action)
             {
@@ -33,8 +35,11 @@ public sealed class EnginePacketHandler(DataPathEngine engine, bool inbound, uin
                     }
 
                     break;
+                case PacketAction.Held when exit is not null:
+                    // The engine kept a copy and issues the verdict once the binding is settled.
+                    packet.Defer();
+                    break;
                 default:
-                    // Drop, or Held: the engine kept a copy and sends it once the SA is up.
                     packet.Drop();
                     break;
             }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Rampart.DataPath.Interop;
+using Rampart.DataPath.Pipeline;
 
 namespace Rampart.DataPath.Linux;
 
@@ -7,15 +8,19 @@ namespace Rampart.DataPath.Linux;
 /// A bound nfnetlink_queue: receives queued packets in batches (recvmmsg) and returns their verdicts in
 /// one sendmsg per batch. Configured fail-closed: no FAIL_OPEN (packets are dropped while nobody listens,
 /// and the queue disappears with this socket) and no GSO (the kernel segments and completes checksums).
-/// Keep it open for the daemon's whole life.
+/// Keep it open for the daemon's whole life. As an <see cref="IPacketExit"/> it issues the verdicts of packets the
+/// engine held (deferred from their batch) from whichever thread settles them.
 /// </summary>
-public sealed unsafe class NfQueueSocket : IDisposable
+public sealed unsafe class NfQueueSocket : IDisposable, IPacketExit
 {
+    private const int VerdictHeaderLength = 64;
+
     private const int ConfigBufferLength = 128;
     private const int PollMilliseconds = 200;
 
     private readonly SafeFileDescriptor _fd;
     private uint _sequence;
+    private int _releaseSequence;
     private long _received;
     private long _malformed;
     private long _kernelErrors;
@@ -119,7 +124,11 @@ public sealed unsafe class NfQueueSocket : IDisposable
         }
 
         Libc.MessageHeader message;
-        batch.BuildVerdicts(&message, QueueNumber, ref _sequence);
+        if (batch.BuildVerdicts(&message, QueueNumber, ref _sequence) == 0)
+        {
+            return; // every packet deferred
+        }
+
         var address = new Libc.NetlinkAddress { Family = Libc.AfNetlink };
         message.Name = &address;
         message.NameLength = (uint)sizeof(Libc.NetlinkAddress);
@@ -138,7 +147,74 @@ public sealed unsafe class NfQueueSocket : IDisposable
         }
     }
 
+    /// <summary>The verdict of a deferred packet: accepted as <paramref name="packet"/>.</summary>
+    public void Release(uint packetId, ReadOnlySpan<byte> packet)
+    {
+        if (packet.Length is 0 or > NfQueueProtocol.MaxPayloadLength)
+        {
+            Drop(packetId);
+            return;
+        }
+
+        SendVerdict(packetId, NfQueueProtocol.VerdictAccept, packet);
+    }
+
+    /// <summary>The verdict of a deferred packet: dropped.</summary>
+    public void Drop(uint packetId) => SendVerdict(packetId, NfQueueProtocol.VerdictDrop, []);
+
     public void Dispose() => _fd.Dispose();
+
+    /// <summary>One verdict message, from any thread (each sendmsg is atomic; the queue thread's batches go on meanwhile).</summary>
+    private void SendVerdict(uint packetId, uint verdict, ReadOnlySpan<byte> payload)
+    {
+        Span<byte> header = stackalloc byte[VerdictHeaderLength];
+        header.Clear();
+        int length = NfQueueProtocol.MessageHeaderLength;
+        NfQueueProtocol.WriteGenericHeader(header[NfQueueProtocol.NetlinkHeaderLength..], 0, QueueNumber);
+        var verdictValue = header[(length + NfQueueProtocol.AttributeHeaderLength)..];
+        BinaryPrimitives.WriteUInt32BigEndian(verdictValue, verdict);
+        BinaryPrimitives.WriteUInt32BigEndian(verdictValue[4..], packetId);
+        length += NfQueueProtocol.WriteAttributeHeader(header[length..], NfQueueProtocol.AttributeVerdictHeader, 8);
+        if (payload.Length > 0)
+        {
+            NfQueueProtocol.WriteAttributeHeader(header[length..], NfQueueProtocol.AttributePayload, payload.Length);
+            length += NfQueueProtocol.AttributeHeaderLength;
+        }
+
+        int padding = NfQueueProtocol.Align(payload.Length) - payload.Length;
+        uint sequence = (uint)Interlocked.Increment(ref _releaseSequence) | 0x8000_0000; // apart from the batch thread's numbers
+        NfQueueProtocol.WriteNetlinkHeader(header, length + payload.Length + padding, NfQueueProtocol.MessageVerdict, NfQueueProtocol.FlagRequest, sequence);
+        uint zero = 0;
+        fixed (byte* headerPointer = header)
+        fixed (byte* payloadPointer = payload)
+        {
+            var vectors = stackalloc Libc.IoVector[3];
+            vectors[0] = new Libc.IoVector { Base = headerPointer, Length = (nuint)length };
+            int count = 1;
+            if (payload.Length > 0)
+            {
+                vectors[count++] = new Libc.IoVector { Base = payloadPointer, Length = (nuint)payload.Length };
+                if (padding > 0)
+                {
+                    vectors[count++] = new Libc.IoVector { Base = &zero, Length = (nuint)padding };
+                }
+            }
+
+            var address = new Libc.NetlinkAddress { Family = Libc.AfNetlink };
+            var message = new Libc.MessageHeader { Name = &address, NameLength = (uint)sizeof(Libc.NetlinkAddress), Vectors = vectors, VectorCount = (nuint)count };
+            while (Libc.SendMsg(_fd, &message, 0) < 0)
+            {
+                if (Libc.LastError == Libc.EIntr)
+                {
+                    continue;
+                }
+
+                // The packet stays queued until the socket closes and is then dropped: fail closed.
+                Interlocked.Increment(ref _verdictSendFailures);
+                return;
+            }
+        }
+    }
 
     private void Configure(uint maxQueueLength)
     {

@@ -86,13 +86,20 @@ public sealed unsafe class PacketBatch : IDisposable
         _packets[index].Reset(_slots[index], metadata, Headroom + payloadOffset, payloadLength);
     }
 
-    /// <summary>Fills <paramref name="message"/> with one netlink verdict message per packet, as iovecs.</summary>
-    internal void BuildVerdicts(Libc.MessageHeader* message, ushort queueNumber, ref uint sequence)
+    /// <summary>Fills <paramref name="message"/> with one netlink verdict message per packet not deferred, as iovecs; returns how many.</summary>
+    internal int BuildVerdicts(Libc.MessageHeader* message, ushort queueNumber, ref uint sequence)
     {
         int vectorCount = 0;
+        int verdicts = 0;
         for (int i = 0; i < Count; i++)
         {
             ref var packet = ref _packets[i];
+            if (packet.Deferred)
+            {
+                continue;
+            }
+
+            verdicts++;
             var header = new Span<byte>(_verdictHeaders + i * VerdictHeaderLength, VerdictHeaderLength);
             int length = NfQueueProtocol.MessageHeaderLength;
             NfQueueProtocol.WriteGenericHeader(header[NfQueueProtocol.NetlinkHeaderLength..], 0, queueNumber);
@@ -131,6 +138,7 @@ public sealed unsafe class PacketBatch : IDisposable
         *message = default;
         message->Vectors = _sendVectors;
         message->VectorCount = (nuint)vectorCount;
+        return verdicts;
     }
 
     public void Dispose()

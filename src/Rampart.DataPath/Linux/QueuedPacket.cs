@@ -22,6 +22,9 @@ public struct QueuedPacket
 
     public bool SetsMark { get; private set; }
 
+    /// <summary>The verdict is not sent with the batch: the engine holds the packet and issues it later (<see cref="NfQueueSocket.Release"/>).</summary>
+    public bool Deferred { get; private set; }
+
     /// <summary>The current packet bytes (IP header first).</summary>
     public readonly Span<byte> Data => Buffer.AsSpan(Offset, Length);
 
@@ -31,6 +34,9 @@ public struct QueuedPacket
     public void Accept() => Verdict = PacketVerdict.Accept;
 
     public void Drop() => Verdict = PacketVerdict.Drop;
+
+    /// <summary>Leaves the verdict to whoever holds the packet now (it must issue one, or the kernel keeps it queued).</summary>
+    public void Defer() => Deferred = true;
 
     /// <summary>Accepts the bytes at <paramref name="offset"/>..+<paramref name="length"/> of <see cref="Room"/> instead of the original.</summary>
     public void AcceptModified(int offset, int length)
@@ -63,5 +69,6 @@ public struct QueuedPacket
         Verdict = PacketVerdict.Drop;
         NewMark = 0;
         SetsMark = false;
+        Deferred = false;
     }
 }

@@ -12,7 +12,10 @@ public enum PacketAction : byte
     /// <summary>Discard the packet; <see cref="PacketVerdict.Reason"/> says why.</summary>
     Drop,
 
-    /// <summary>Discard the original: the engine kept a copy until IKE answers (see <see cref="DataPathEngine.DrainReleased"/>).</summary>
+    /// <summary>
+    /// The engine kept a copy until IKE answers: the packet's verdict is owed to its <see cref="IPacketExit"/>, which the
+    /// engine calls once the binding is settled (released protected or clear, or dropped).
+    /// </summary>
     Held,
 }
 

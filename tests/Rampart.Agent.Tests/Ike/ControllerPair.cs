@@ -4,9 +4,9 @@ using Microsoft.Extensions.Time.Testing;
 using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.Core.Filtering;
-using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.Tests.Doubles;
 using Rampart.Ike;
 
 namespace Rampart.Agent.Tests.Ike;
@@ -66,7 +66,7 @@ internal sealed class ControllerPair : IDisposable
         }
     }
 
-    /// <summary>The Partner policy on both hosts, published to IKE and applied to the data path; then A negotiates.</summary>
+    /// <summary>The Partner policy in force on both hosts; then A negotiates.</summary>
     public void Negotiate(int mainModeMinutes = 480)
     {
         A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, mainModeMinutes: mainModeMinutes));
@@ -78,11 +78,10 @@ internal sealed class ControllerPair : IDisposable
     }
 
     /// <summary>One UDP packet from <paramref name="from"/> to the other host, protected by its data path and, while the link is up, unprotected by the other's.</summary>
-    public PacketVerdict Send(Host from)
+    public PacketVerdict Send(Host from, InMemoryPacketExit? exit = null)
     {
         var to = from == A ? B : A;
-        var buffer = new PacketBuffer();
-        buffer.Load(TestPackets.Udp(from.Address, to.Address));
+        var buffer = (exit ?? new InMemoryPacketExit()).Queue(TestPackets.Udp(from.Address, to.Address));
         var verdict = from.DataPath.ProcessOutbound(buffer);
         if (verdict.Action == PacketAction.AcceptModified && LinkUp)
         {
@@ -104,7 +103,7 @@ internal sealed class ControllerPair : IDisposable
         {
             DataPath = new DataPathEngine(new SecurityAssociationDatabase(pair.Time, IdleTimeout));
             DataPath.Apply(CompiledPolicy.None);
-            Controller = new IkeController(DataPath, Policy, pair.Time, options, Send, Audits.Add, NullLogger.Instance);
+            Controller = new IkeController(DataPath, pair.Time, options, Send, Audits.Add, NullLogger.Instance);
             Address = address;
         }
 
@@ -124,10 +123,10 @@ internal sealed class ControllerPair : IDisposable
 
         public List<IkeAuditRecord> Audits { get; } = [];
 
-        /// <summary>As the policy agent does: the data path enforces the policy, then IKE is told.</summary>
+        /// <summary>As the agent's loop does: the data path and IKE take the policy as one step, then it is published.</summary>
         public void Assign(AppliedPolicy policy)
         {
-            DataPath.Apply(policy.Compiled);
+            Controller.ApplyPolicy(policy);
             Policy.Publish(policy);
         }
 

@@ -21,7 +21,7 @@ public sealed class FloodTests : IDisposable
     [Fact]
     public void SpoofedDatagramsFromASilentPeersAddress_DoNotStopTheFallbackToClear()
     {
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
         _net.LinkUp = false;
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
         _net.A.Controller.OnAcquire(acquire);
@@ -42,8 +42,8 @@ public sealed class FloodTests : IDisposable
     [Fact]
     public void APeerEchoingOurCookie_IsHeard_AndNoFallbackHappens()
     {
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
-        _net.B.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "WRONG"));
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        _net.B.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "WRONG"));
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
         _net.A.Controller.OnAcquire(acquire);
         _net.Deliver();
@@ -57,7 +57,7 @@ public sealed class FloodTests : IDisposable
     [Fact]
     public void HundredThousandSpoofedSources_LeaveNoPerSourceState_AndARealPeerStillNegotiates()
     {
-        _net.B.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "ABC123"));
+        _net.B.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "ABC123"));
         var local = new IPEndPoint(TestPolicies.HostB, 500);
         var random = new Random(3);
         var garbage = new byte[60];
@@ -73,7 +73,7 @@ public sealed class FloodTests : IDisposable
         Assert.Equal(0, flooded.HeardPeers);
         Assert.InRange(flooded.HalfOpen, 1, 1024);
 
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
         _net.A.Controller.OnAcquire(PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB));
         _net.Deliver();
         Assert.Equal(1, _net.A.Controller.InstalledPairs);
@@ -84,8 +84,8 @@ public sealed class FloodTests : IDisposable
     [Fact]
     public void HundredThousandSpoofedFailures_AreSummedUp_AndTheEarlier541RecordsStayInTheTrail()
     {
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
-        _net.B.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "ABC123"));
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        _net.B.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "ABC123"));
         _net.A.Controller.OnAcquire(PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB));
         _net.Deliver();
         var established = _net.B.Audits.Count(r => r.EventId == AuditEventId.SecurityAssociationEstablished);
@@ -124,7 +124,7 @@ public sealed class FloodTests : IDisposable
     [Fact]
     public void FailuresFromOneSource_FirstWritten_TheRestSummedUpEachInterval()
     {
-        _net.B.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "ABC123"));
+        _net.B.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "ABC123"));
         var local = new IPEndPoint(TestPolicies.HostB, 500);
         var source = new IPEndPoint(IPAddress.Parse("198.51.100.7"), 500);
         for (var minute = 0; minute < 3; minute++)

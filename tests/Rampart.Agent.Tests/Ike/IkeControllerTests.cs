@@ -14,8 +14,8 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void Acquire_NegotiatesBothSides_WithMatchingSpis_AndAudits541()
     {
-        _net.A.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
-        _net.B.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        _net.B.Assign(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
 
         _net.A.Controller.OnAcquire(acquire);
@@ -40,7 +40,7 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void RequestSecurity_FallsBackToClear_AfterTheWait_WhenThePeerIsSilent()
     {
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
         _net.LinkUp = false;
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
 
@@ -69,40 +69,36 @@ public sealed class IkeControllerTests : IDisposable
     }
 
     [Fact]
-    public void Acquire_HandledBeforeThePolicyChangeReachesIke_KeepsItsNegotiation_AndFallsBack()
+    public void Acquire_RaisedUnderAPolicyBeingReplaced_IsEvaluatedUnderTheNewOne_AndFallsBack()
     {
-        // The data path swaps policies before IKE's policy work runs: an acquire of the new policy may come first.
+        // Raised under Partner (Require Security), handled after the change to Server (Request Security): Server decides.
         _net.LinkUp = false;
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
-        var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        var stale = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        var current = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
 
-        _net.A.Controller.OnAcquire(acquire);
-        _net.A.Controller.OnPolicyChanged();
+        _net.A.Controller.OnAcquire(stale);
+        Assert.NotEmpty(_net.A.Outbox);
+        Assert.Equal(1, _net.A.Controller.Statistics().PendingKeyOperations);
         _net.Advance(TimeSpan.FromSeconds(3));
 
-        Assert.Equal(acquire.Binding, Assert.Single(_net.A.DataPath.Bindings(), b => b.Status == BindingStatus.Soft).Key);
+        Assert.Equal(current.Binding, Assert.Single(_net.A.DataPath.Bindings(), b => b.Status == BindingStatus.Soft).Key);
+        Assert.Single(_net.A.Audits, r => r.EventId == AuditEventId.SoftAssociation);
     }
 
     [Fact]
-    public void Acquire_OfAPolicyNotYetPublished_WaitsForIt_AndOneOfAReplacedPolicyIsDropped()
+    public void Acquire_RaisedUnderAPolicyReplacedByOneThatNegotiatesNothing_StartsNothing()
     {
         _net.LinkUp = false;
-        var server = TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123");
-        var early = PolicyIkeMappingTests.AcquireFor(server, TestPolicies.HostA, TestPolicies.HostB);
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        var stale = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
+        _net.A.Assign(AppliedPolicy.None);
 
-        _net.A.Controller.OnAcquire(early);
-        Assert.Empty(_net.A.Outbox);
-        Assert.Equal(0, _net.A.Controller.Statistics().PendingKeyOperations);
-
-        _net.A.Policy.Publish(server);
-        _net.A.Controller.OnPolicyChanged();
-        Assert.NotEmpty(_net.A.Outbox);
-        Assert.Equal(1, _net.A.Controller.Statistics().PendingKeyOperations);
-
-        // Replaced by Secure Server before the fallback: the Server negotiation and a late acquire of it are forgotten.
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.SecureServer, TestPolicies.HostA, psk: "ABC123"));
-        _net.A.Controller.OnAcquire(early);
+        _net.A.Controller.OnAcquire(stale);
         _net.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Empty(_net.A.Outbox);
         Assert.Equal(0, _net.A.Controller.Statistics().PendingKeyOperations);
         Assert.Empty(_net.A.DataPath.Bindings());
         Assert.DoesNotContain(_net.A.Audits, r => r.EventId == AuditEventId.SoftAssociation);
@@ -111,8 +107,8 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void RequestSecurity_NeverFallsBack_OnceThePeerAnswered_AndAFailureBlocksForOneMinute()
     {
-        _net.A.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
-        _net.B.Policy.Publish(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "OTHER9"));
+        _net.A.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
+        _net.B.Assign(TestPolicies.BuiltIn(Core.Policy.BuiltInPolicies.Server, TestPolicies.HostB, psk: "OTHER9"));
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
 
         _net.A.Controller.OnAcquire(acquire);
@@ -134,7 +130,7 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void RequireSecurity_NeverFallsBack_AndBlocksWhenRetransmitsRunOut()
     {
-        _net.A.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
         _net.LinkUp = false;
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
 
@@ -156,8 +152,8 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void NoCommonSecurityMethod_Audits546_AndBlocksTheInitiator()
     {
-        _net.A.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, method: "medium"));
-        _net.B.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, method: "high"));
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, method: "medium"));
+        _net.B.Assign(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, method: "high"));
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
 
         _net.A.Controller.OnAcquire(acquire);
@@ -177,8 +173,8 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void IdleSa_IsDeleted_AndThePeerToldWithADelete()
     {
-        _net.A.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
-        _net.B.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        _net.B.Assign(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
         _net.A.Controller.OnAcquire(PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB));
         _net.Deliver();
         Assert.Equal(1, _net.B.Controller.InstalledPairs);
@@ -197,8 +193,8 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void SoftLifetime_RekeysWithNewSpis_WhileTheOldInboundSaLivesOn()
     {
-        _net.A.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
-        _net.B.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        _net.B.Assign(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
         var acquire = PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB);
         _net.A.Controller.OnAcquire(acquire);
         _net.Deliver();
@@ -221,13 +217,12 @@ public sealed class IkeControllerTests : IDisposable
     [Fact]
     public void PolicyChange_DeletesTheSasOfARemovedRule_AndRestartForgetsEverything()
     {
-        _net.A.Policy.Publish(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
-        _net.B.Policy.Publish(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        _net.B.Assign(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
         _net.A.Controller.OnAcquire(PolicyIkeMappingTests.AcquireFor(_net.A.Policy.Current, TestPolicies.HostA, TestPolicies.HostB));
         _net.Deliver();
 
-        _net.A.Policy.Publish(AppliedPolicy.None);
-        _net.A.Controller.OnPolicyChanged();
+        _net.A.Assign(AppliedPolicy.None);
         _net.Deliver();
 
         Assert.Equal(0, _net.A.Controller.InstalledPairs);

@@ -1,4 +1,5 @@
 using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.Tests.Doubles;
 
 namespace Rampart.Agent.Tests.Ike;
 
@@ -25,7 +26,8 @@ public sealed class ResponderQuickModeTests : IDisposable
 
         // ControllerPair.Send asserts that B's data path decrypts what A's protected.
         Assert.Equal(PacketAction.AcceptModified, _pair.Send(_pair.A).Action);
-        _pair.Send(_pair.B);
+        var exit = new InMemoryPacketExit();
+        Assert.Equal(PacketAction.Held, _pair.Send(_pair.B, exit).Action);
         Assert.True(_pair.B.DataPath.Acquires.TryRead(out var reply));
         _pair.B.Controller.OnAcquire(reply);
         Assert.Empty(_pair.B.Outbox);
@@ -35,7 +37,7 @@ public sealed class ResponderQuickModeTests : IDisposable
 
         Assert.Equal(1, _pair.B.Controller.InstalledPairs);
         Assert.Equal(1, _pair.A.Controller.InstalledPairs);
-        Assert.Equal(1, _pair.B.DataPath.DrainReleased(_ => { }));
+        Assert.Single(exit.Released);
         Assert.Equal(4, _pair.B.DataPath.Database.Count + _pair.A.DataPath.Database.Count);
     }
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Rampart.Agent.Ike;
-using Rampart.Agent.Policy;
 using Rampart.Core.Auditing;
 using Rampart.Core.Policy;
 using Rampart.DataPath.Buffers;
@@ -22,7 +21,6 @@ public sealed class SoftAssociationIdleTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     private readonly SecurityAssociationDatabase _database;
     private readonly DataPathEngine _dataPath;
-    private readonly PolicyState _policy = new();
     private readonly IkeController _controller;
     private readonly List<IkeAuditRecord> _audits = [];
 
@@ -30,12 +28,9 @@ public sealed class SoftAssociationIdleTests : IDisposable
     {
         _database = new SecurityAssociationDatabase(_time);
         _dataPath = new DataPathEngine(_database);
-        var applied = TestPolicies.BuiltIn(BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123");
-        _dataPath.Apply(applied.Compiled);
-        _policy.Publish(applied);
-
         // The peer is silent: every IKE datagram is lost.
-        _controller = new IkeController(_dataPath, _policy, _time, new IkeControllerOptions(), _ => { }, _audits.Add, NullLogger.Instance);
+        _controller = new IkeController(_dataPath, _time, new IkeControllerOptions(), _ => { }, _audits.Add, NullLogger.Instance);
+        _controller.ApplyPolicy(TestPolicies.BuiltIn(BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123"));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.Tests.Doubles;
 using static Rampart.DataPath.Tests.Pipeline.EngineHosts;
 
 namespace Rampart.DataPath.Tests.Pipeline;
@@ -56,7 +57,8 @@ public class EngineNegotiationTests
         hosts.B.Apply(Policy(AddressB, AddressA, FilterVerdict.Negotiate));
         var burst = Enumerable.Range(1, 10).Select(i => Ping(AddressA, AddressB, sequence: (ushort)i)).ToArray();
 
-        var verdicts = burst.Select(p => hosts.A.ProcessOutbound(Buffer(p))).ToArray();
+        var exit = new InMemoryPacketExit();
+        var verdicts = burst.Select(p => hosts.A.ProcessOutbound(exit.Queue(p))).ToArray();
 
         Assert.Equal(4, verdicts.Count(v => v.Action == PacketAction.Held));
         Assert.Equal(6, verdicts.Count(v => v == PacketVerdict.Drop(DropReason.NegotiationPending)));
@@ -71,8 +73,8 @@ public class EngineNegotiationTests
         Assert.Equal(BindingStatus.Negotiating, Assert.Single(hosts.A.Bindings()).Status);
 
         hosts.InstallBindingPair(acquire.Binding, BindingBA);
-        var released = new List<byte[]>();
-        Assert.Equal(4, hosts.A.DrainReleased(buffer => released.Add(buffer.Span.ToArray())));
+        var released = exit.Released;
+        Assert.Equal(4, released.Count);
 
         for (var i = 0; i < 4; i++)
         {
@@ -99,7 +101,8 @@ public class EngineNegotiationTests
     {
         using var hosts = new EngineHosts(new DataPathEngineOptions { HoldTimeout = TimeSpan.FromSeconds(3) });
         hosts.A.Apply(Policy(AddressA, AddressB, FilterVerdict.Negotiate));
-        Assert.Equal(PacketAction.Held, hosts.A.ProcessOutbound(Buffer(Ping(AddressA, AddressB))).Action);
+        var exit = new InMemoryPacketExit();
+        Assert.Equal(PacketAction.Held, hosts.A.ProcessOutbound(exit.Queue(Ping(AddressA, AddressB))).Action);
 
         hosts.Time.Advance(TimeSpan.FromSeconds(2));
         hosts.A.Poll();
@@ -107,9 +110,10 @@ public class EngineNegotiationTests
         hosts.Time.Advance(TimeSpan.FromSeconds(2));
         hosts.A.Poll();
         Assert.Equal(1, hosts.A.Statistics.HeldPacketsDropped);
+        Assert.Single(exit.Dropped);
 
         hosts.InstallBindingPair(BindingAB, BindingBA);
-        Assert.Equal(0, hosts.A.DrainReleased(_ => { }));
+        Assert.Empty(exit.Released);
     }
 
     [Fact]
@@ -176,15 +180,14 @@ public class EngineNegotiationTests
         using var hosts = new EngineHosts();
         hosts.A.Apply(Policy(AddressA, AddressB, FilterVerdict.Negotiate, fallbackToClear: true));
         var first = Ping(AddressA, AddressB);
-        Assert.Equal(PacketAction.Held, hosts.A.ProcessOutbound(Buffer(first)).Action);
+        var exit = new InMemoryPacketExit();
+        Assert.Equal(PacketAction.Held, hosts.A.ProcessOutbound(exit.Queue(first)).Action);
         Assert.True(hosts.A.Acquires.TryRead(out var acquire));
         Assert.True(acquire.Rule.AllowFallbackToClear);
 
+        // Released at once, by its own verdict: no tick in between.
         hosts.A.MarkSoft(acquire.Binding);
-
-        var released = new List<byte[]>();
-        hosts.A.DrainReleased(buffer => released.Add(buffer.Span.ToArray()));
-        Assert.Equal(first, Assert.Single(released));
+        Assert.Equal(first, Assert.Single(exit.Released));
         var outbound = Buffer(Ping(AddressA, AddressB, sequence: 2));
         Assert.Equal(PacketVerdict.Accept, hosts.A.ProcessOutbound(outbound));
         Assert.Equal(Ping(AddressA, AddressB, sequence: 2), outbound.Span.ToArray());

@@ -4,6 +4,7 @@ using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.Tests.Doubles;
 using static Rampart.DataPath.Tests.Pipeline.EngineHosts;
 
 namespace Rampart.DataPath.Tests.Pipeline;
@@ -244,7 +245,8 @@ public class EnginePolicyTests
         hosts.A.Apply(Policy(AddressA, AddressB, FilterVerdict.Negotiate, tunnelEndpoint: gatewayB));
         hosts.B.Apply(Policy(AddressB, AddressA, FilterVerdict.Negotiate, tunnelEndpoint: gatewayA));
         var request = Ping(AddressA, AddressB);
-        hosts.A.ProcessOutbound(Buffer(request));
+        var exit = new InMemoryPacketExit();
+        hosts.A.ProcessOutbound(exit.Queue(request));
         Assert.True(hosts.A.Acquires.TryRead(out var acquire));
         Assert.Equal(gatewayB, acquire.PeerAddress);
         var bindingA = new OutboundSaKey(0, 0, UInt128.Zero, AddressPrefix.ToNumber(gatewayB).Value, false);
@@ -256,9 +258,7 @@ public class EnginePolicyTests
         bFromA = bFromA with { Mode = SaMode.Tunnel, TunnelLocal = gatewayB, TunnelRemote = gatewayA };
         hosts.A.InstallOutbound(bindingA, aToB, out _);
         Assert.True(hosts.B.InstallInbound(bindingB, bFromA, out _));
-        var released = new List<byte[]>();
-        hosts.A.DrainReleased(b => released.Add(b.Span.ToArray()));
-        var wire = Buffer(Assert.Single(released));
+        var wire = Buffer(Assert.Single(exit.Released));
 
         Assert.Equal(gatewayB.GetAddressBytes(), wire.Span.Slice(16, 4).ToArray());
         Assert.Equal(PacketVerdict.AcceptModified, hosts.B.ProcessInbound(wire));

@@ -50,6 +50,26 @@ public sealed class PacketQueueTests
         Assert.Equal(0, queue.Socket.KernelErrors);
     }
 
+    [Fact]
+    public async Task DeferredVerdict_IssuedLaterFromAnotherThread_LetsThePacketThrough_AndADropStopsIt()
+    {
+        using var pair = new NetworkNamespacePair();
+        var handler = new DeferringHandler();
+        var queue = StartOutboundQueue(pair, handler);
+
+        // A held packet's verdict comes from the thread that settles its binding, after its batch went back.
+        var released = Task.Run(() => NetworkNamespacePair.Exec(pair.A, "ping", "-c", "1", "-W", "5", NetworkNamespacePair.AddressB));
+        var (id, packet) = handler.Next(TimeSpan.FromSeconds(5));
+        queue.Socket.Release(id, packet);
+        Assert.Equal(0, (await released).ExitCode);
+
+        var dropped = Task.Run(() => NetworkNamespacePair.Exec(pair.A, "ping", "-c", "1", "-W", "2", NetworkNamespacePair.AddressB));
+        queue.Socket.Drop(handler.Next(TimeSpan.FromSeconds(5)).Id);
+        Assert.NotEqual(0, (await dropped).ExitCode);
+        Assert.Equal(0, queue.Socket.KernelErrors);
+        Assert.Equal(0, queue.Socket.VerdictSendFailures);
+    }
+
     /// <summary>The queue loop allocates nothing per packet: once warm, a 20 MB TCP transfer through it allocates no byte on its thread.</summary>
     [Fact]
     public async Task AcceptingHandler_TcpTransferThroughTheQueue_AllocatesNothingPerPacket()
@@ -86,6 +106,24 @@ public sealed class PacketQueueTests
         var queue = pair.Own(NetworkNamespace.Run(pair.A, () => new PacketQueue(new NfQueueSocket(0), handler)));
         queue.Start();
         return queue;
+    }
+
+    /// <summary>Defers every packet's verdict, keeping its id and bytes for the test to settle.</summary>
+    private sealed class DeferringHandler : IPacketHandler
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<(uint Id, byte[] Packet)> _deferred = [];
+
+        public void Handle(PacketBatch batch)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                batch[i].Defer();
+                _deferred.Add((batch[i].Metadata.PacketId, batch[i].Data.ToArray()));
+            }
+        }
+
+        public (uint Id, byte[] Packet) Next(TimeSpan wait) =>
+            _deferred.TryTake(out var next, wait) ? next : throw new TimeoutException("no packet was queued");
     }
 
     private sealed class ThrowingHandler : IPacketHandler
