@@ -1,5 +1,6 @@
 using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
+using Rampart.Core.Monitoring;
 using Rampart.DataPath.Pipeline;
 
 namespace Rampart.Agent.Bindings;

@@ -5,7 +5,6 @@ using Rampart.Agent.Policy;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using IkeSelector = Rampart.Ike.TrafficSelector;
 
 namespace Rampart.Agent.Bindings;
 
@@ -51,7 +50,7 @@ internal sealed partial class BindingManager(DataPathEngine dataPath, ILogger lo
     public void EndNegotiation(OutboundSaKey binding) => _pending.Remove(binding);
 
     /// <summary>Our negotiations with <paramref name="peer"/> (for <paramref name="selector"/> only, when given).</summary>
-    public List<PendingNegotiation> NegotiationsWith(IPAddress peer, IkeSelector? selector = null) =>
+    public List<PendingNegotiation> NegotiationsWith(IPAddress peer, ProxyIdentities? selector = null) =>
         [.. _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(peer) && (selector is null || p.Negotiation.Selector == selector))];
 
     /// <summary>Soft association: the binding's traffic flows in clear, its held packets leave now.</summary>

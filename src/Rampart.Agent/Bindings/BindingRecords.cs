@@ -1,7 +1,7 @@
 using System.Net;
+using Rampart.Ike;
 using Rampart.Agent.Ike;
 using Rampart.DataPath.Database;
-using IkeSelector = Rampart.Ike.TrafficSelector;
 
 namespace Rampart.Agent.Bindings;
 
@@ -23,4 +23,4 @@ internal sealed class PendingNegotiation(OutboundSaKey binding, IkeNegotiation n
 internal sealed record InboundOnly(OutboundSaKey? Binding, DateTimeOffset Since);
 
 /// <summary>An installed SA pair; <c>Rekey</c> is what to negotiate again near its lifetime (initiated pairs only: the initiator rekeys).</summary>
-internal sealed record InstalledPair(uint InboundSpi, uint OutboundSpi, IPAddress Peer, OutboundSaKey? Binding, IkeSelector Selector, string PolicyName, IkeNegotiation? Rekey);
+internal sealed record InstalledPair(uint InboundSpi, uint OutboundSpi, IPAddress Peer, OutboundSaKey? Binding, ProxyIdentities Selector, string PolicyName, IkeNegotiation? Rekey);

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Rampart.Ike;
 using Rampart.DataPath.Database;
-using IkeSelector = Rampart.Ike.TrafficSelector;
 
 namespace Rampart.Agent.Ike;
 
@@ -9,7 +9,7 @@ namespace Rampart.Agent.Ike;
 public sealed partial class IkeController
 {
     [LoggerMessage(EventId = 500, Level = LogLevel.Debug, Message = "Acquire for {Binding}: negotiating with {Peer}, proxy identities {Selector}")]
-    private static partial void LogAcquire(ILogger logger, OutboundSaKey binding, IPAddress peer, IkeSelector selector);
+    private static partial void LogAcquire(ILogger logger, OutboundSaKey binding, IPAddress peer, ProxyIdentities selector);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Cannot negotiate with {Peer}: {Reason}")]
     private static partial void LogAcquireFailed(ILogger logger, IPAddress peer, string reason);

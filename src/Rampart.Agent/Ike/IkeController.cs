@@ -7,7 +7,6 @@ using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 using Rampart.Ike.V1;
-using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Ike;
 

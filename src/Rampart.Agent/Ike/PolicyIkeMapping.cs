@@ -10,12 +10,11 @@ using Rampart.DataPath.Database;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
 using DataPathSelector = Rampart.Core.SecurityAssociations.TrafficSelector;
-using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Ike;
 
 /// <summary>What IKE negotiates for one acquire: the peer (PSK, main mode methods), the proxy identities and the quick mode methods.</summary>
-public sealed record IkeNegotiation(IkeV1PeerConfig Peer, IPEndPoint Local, IkeSelector Selector, QuickModePolicy QuickMode);
+public sealed record IkeNegotiation(IkeV1PeerConfig Peer, IPEndPoint Local, ProxyIdentities Selector, QuickModePolicy QuickMode);
 
 /// <summary>
 /// Maps the applied policy to IKE: the initiator's negotiation for an acquire, the responder's peer and quick mode
@@ -44,7 +43,7 @@ public static class PolicyIkeMapping
 
         var filter = acquire.Filter;
         var protocol = filter.Protocol ?? 0;
-        IkeSelector selector = rule.TunnelEndpoint is null
+        ProxyIdentities selector = rule.TunnelEndpoint is null
             ? new(ProxyIdentity.Host(acquire.LocalAddress, protocol, filter.SourcePort ?? 0), ProxyIdentity.Host(acquire.PeerAddress, protocol, filter.DestinationPort ?? 0))
             : new(Proxy(filter.Source, protocol, filter.SourcePort), Proxy(filter.Destination, protocol, filter.DestinationPort));
         var local = LocalFor(applied, acquire.LocalAddress, acquire.PeerAddress);
@@ -89,7 +88,7 @@ public static class PolicyIkeMapping
     /// Responder: the quick mode methods for a peer's proposed selector (seen from this host): the Negotiate rule
     /// whose filter covers it, else the default response rule's methods in transport mode; null = refuse.
     /// </summary>
-    public static QuickModePolicy? FindQuickMode(AppliedPolicy applied, IkeSelector selector)
+    public static QuickModePolicy? FindQuickMode(AppliedPolicy applied, ProxyIdentities selector)
     {
         ArgumentNullException.ThrowIfNull(applied);
         ArgumentNullException.ThrowIfNull(selector);
@@ -108,7 +107,7 @@ public static class PolicyIkeMapping
     }
 
     /// <summary>The policy binding whose outbound packets an SA for <paramref name="selector"/> protects, or null (a selector SA).</summary>
-    public static OutboundSaKey? BindingFor(AppliedPolicy applied, IkeSelector selector)
+    public static OutboundSaKey? BindingFor(AppliedPolicy applied, ProxyIdentities selector)
     {
         ArgumentNullException.ThrowIfNull(applied);
         ArgumentNullException.ThrowIfNull(selector);
@@ -135,7 +134,7 @@ public static class PolicyIkeMapping
     }
 
     /// <summary>The data path selector equivalent to an IKE selector, for SAs no policy filter covers.</summary>
-    public static DataPathSelector ToDataPathSelector(IkeSelector selector)
+    public static DataPathSelector ToDataPathSelector(ProxyIdentities selector)
     {
         ArgumentNullException.ThrowIfNull(selector);
         return new DataPathSelector(
@@ -147,7 +146,7 @@ public static class PolicyIkeMapping
     }
 
     /// <summary>The Negotiate filter an outbound packet of the selector (its first addresses) would match.</summary>
-    private static PacketFilter? FindFilter(AppliedPolicy applied, IkeSelector selector)
+    private static PacketFilter? FindFilter(AppliedPolicy applied, ProxyIdentities selector)
     {
         var (local, isIPv6) = AddressPrefix.ToNumber(selector.Local.Network);
         var (remote, remoteIsIPv6) = AddressPrefix.ToNumber(selector.Remote.Network);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using Rampart.Core;
 using Rampart.Core.Filtering;
-using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.Esp;
@@ -152,7 +152,7 @@ public sealed partial class DataPathEngine
         }
 
         if (flow.Protocol is ProtocolEsp or ProtocolAh
-            || (flow.Protocol == FlowKey.Udp && flow.DestinationPort == UdpEncapsulation.NatTraversalPort))
+            || (flow.Protocol == FlowKey.Udp && flow.DestinationPort == IkePorts.NatTraversal))
         {
             return Unprotect(state, packet);
         }

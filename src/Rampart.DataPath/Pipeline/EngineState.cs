@@ -1,4 +1,5 @@
 using Rampart.Core.Filtering;
+using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
 
 namespace Rampart.DataPath.Pipeline;

@@ -1,5 +1,6 @@
 using System.Net;
 using Rampart.Agent.Ike;
+using Rampart.Core;
 
 namespace Rampart.Agent.Tests.Doubles;
 
@@ -53,7 +54,7 @@ internal sealed class InMemoryIkeNetwork
     {
         Interlocked.Increment(ref _sent);
         Transport? to;
-        var port = natTraversal ? IkeTransport.NatTraversalPort : IkeTransport.IkePort;
+        var port = natTraversal ? IkePorts.NatTraversal : IkePorts.Ike;
         var datagram = new IkeDatagram(message.ToArray(), new IPEndPoint(from, port), new IPEndPoint(remote.Address, port), natTraversal);
         lock (_gate)
         {

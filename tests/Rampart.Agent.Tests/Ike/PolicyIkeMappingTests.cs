@@ -8,7 +8,6 @@ using Rampart.Core.Policy;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Pipeline;
 using Rampart.Ike;
-using IkeSelector = Rampart.Ike.ProxyIdentities;
 
 namespace Rampart.Agent.Tests.Ike;
 
@@ -30,7 +29,7 @@ public class PolicyIkeMappingTests
         Assert.Equal(new IpsecProposal(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256, 900, PolicyDefaults.QuickModeLifetimeKilobytes), method);
         Assert.Equal(DhGroup.None, negotiation.QuickMode.PfsGroup);
         Assert.Equal(SaMode.Transport, negotiation.QuickMode.Mode);
-        Assert.Equal(new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB)), negotiation.Selector);
+        Assert.Equal(new ProxyIdentities(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB)), negotiation.Selector);
         Assert.Equal(new IPEndPoint(TestPolicies.HostA, 500), negotiation.Local);
         Assert.DoesNotContain("ABC123", negotiation.Peer.ToString(), StringComparison.Ordinal);
     }
@@ -65,7 +64,7 @@ public class PolicyIkeMappingTests
     public void ServerWithPsk_AnswersAnyPeer_WithHighThenMedium()
     {
         var applied = TestPolicies.BuiltIn(BuiltInPolicies.Server, TestPolicies.HostA, psk: "ABC123");
-        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
 
         var peer = PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB);
         var quickMode = PolicyIkeMapping.FindQuickMode(applied, selector);
@@ -93,7 +92,7 @@ public class PolicyIkeMappingTests
     public void Client_AnswersWithTheDefaultResponseMethods_AndInstallsSelectorSas()
     {
         var applied = TestPolicies.BuiltIn(BuiltInPolicies.Client, TestPolicies.HostA);
-        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
 
         var quickMode = PolicyIkeMapping.FindQuickMode(applied, selector);
 
@@ -106,7 +105,7 @@ public class PolicyIkeMappingTests
     [Fact]
     public void NoPolicy_AnswersNobody()
     {
-        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(TestPolicies.HostA), ProxyIdentity.Host(TestPolicies.HostB));
 
         Assert.Null(PolicyIkeMapping.FindPeer(AppliedPolicy.None, TestPolicies.HostB));
         Assert.Null(PolicyIkeMapping.FindQuickMode(AppliedPolicy.None, selector));
@@ -116,7 +115,7 @@ public class PolicyIkeMappingTests
     public void PartnerResponder_FindsThePeersRule_AndTheSameBindingAsItsOwnPackets()
     {
         var applied = TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA, psk: "ABC123");
-        var selector = new IkeSelector(ProxyIdentity.Host(TestPolicies.HostB), ProxyIdentity.Host(TestPolicies.HostA));
+        var selector = new ProxyIdentities(ProxyIdentity.Host(TestPolicies.HostB), ProxyIdentity.Host(TestPolicies.HostA));
 
         var peer = PolicyIkeMapping.FindPeer(applied, TestPolicies.HostA);
         var binding = PolicyIkeMapping.BindingFor(applied, selector);
