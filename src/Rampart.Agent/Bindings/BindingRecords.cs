@@ -1,7 +1,7 @@
 using System.Net;
-using Rampart.Ike;
 using Rampart.Agent.Ike;
 using Rampart.DataPath.Database;
+using Rampart.Ike;
 
 namespace Rampart.Agent.Bindings;
 

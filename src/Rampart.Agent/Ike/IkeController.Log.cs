@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Rampart.Ike;
 using Rampart.DataPath.Database;
+using Rampart.Ike;
 
 namespace Rampart.Agent.Ike;
 
