@@ -7,7 +7,7 @@ using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Esp;
+using Rampart.DataPath.Ipsec;
 using Rampart.DataPath.Packets;
 
 namespace Rampart.Benchmarks;
@@ -62,7 +62,7 @@ public class EspBenchmarks : IDisposable
         var inbound = outbound with { Direction = SaDirection.Inbound, LocalAddress = HostB, RemoteAddress = HostA, ReplayWindow = 0 };
         _senderDatabase = new SecurityAssociationDatabase(TimeProvider.System);
         _receiverDatabase = new SecurityAssociationDatabase(TimeProvider.System);
-        _outbound = _senderDatabase.AddOutbound(OutboundSaKey.ForSelector(1), outbound, out _);
+        _outbound = _senderDatabase.AddOutbound(Binding.ForSelector(1), outbound, out _);
         _receiverDatabase.TryAddInbound(inbound, out _);
         _sender = new IpsecProcessor(_senderDatabase);
         _receiver = new IpsecProcessor(_receiverDatabase);

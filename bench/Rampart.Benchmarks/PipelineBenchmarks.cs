@@ -8,9 +8,9 @@ using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Esp;
+using Rampart.DataPath.Ipsec;
 using Rampart.DataPath.Packets;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Benchmarks;
 
@@ -60,9 +60,9 @@ public class PipelineBenchmarks : IDisposable
 
         // Replay window off at the receiver so one wire packet can be decrypted again and again.
         var inbound = outbound with { Direction = SaDirection.Inbound, LocalAddress = HostB, RemoteAddress = HostA, ReplayWindow = 0 };
-        _outbound = _sender.InstallOutbound(Binding(HostA, HostB), outbound, out _);
+        _outbound = _sender.InstallOutbound(BindingOf(HostA, HostB), outbound, out _);
         _processor = new IpsecProcessor(_senderDatabase);
-        _receiver.InstallInbound(Binding(HostB, HostA), inbound, out _);
+        _receiver.InstallInbound(BindingOf(HostB, HostA), inbound, out _);
         _plain = BuildUdpPacket(1400);
         _buffer.Load(_plain);
         if (_sender.ProcessOutbound(_buffer).Action != PacketAction.AcceptModified)
@@ -108,7 +108,7 @@ public class PipelineBenchmarks : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private static OutboundSaKey Binding(IPAddress me, IPAddress peer) =>
+    private static Binding BindingOf(IPAddress me, IPAddress peer) =>
         new(0, 0, AddressPrefix.ToNumber(me).Value, AddressPrefix.ToNumber(peer).Value, false);
 
     /// <summary>

@@ -11,7 +11,7 @@ using Rampart.Agent.Monitoring;
 using Rampart.Agent.Policy;
 using Rampart.Agent.Tracing;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 AgentOptions options;
 MetricsEndpointOptions metrics;

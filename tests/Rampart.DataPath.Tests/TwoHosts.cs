@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Esp;
+using Rampart.DataPath.Ipsec;
 
 namespace Rampart.DataPath.Tests;
 
@@ -14,7 +14,7 @@ internal sealed class TwoHosts : IDisposable
         Time = time ?? new FakeTimeProvider();
         DatabaseA = new SecurityAssociationDatabase(Time);
         DatabaseB = new SecurityAssociationDatabase(Time);
-        Outbound = DatabaseA.AddOutbound(new OutboundSaKey(0, 0, 1, 2, false), outbound, out _);
+        Outbound = DatabaseA.AddOutbound(new Binding(0, 0, 1, 2, false), outbound, out _);
         Assert.True(DatabaseB.TryAddInbound(inbound, out var sa));
         Inbound = sa;
         A = new IpsecProcessor(DatabaseA);

@@ -6,7 +6,7 @@ using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Esp;
+using Rampart.DataPath.Ipsec;
 using Rampart.DataPath.Packets;
 
 namespace Rampart.Fuzz.Targets;
@@ -86,7 +86,7 @@ internal sealed class EspTarget : IFuzzTarget
             case 1:
                 using (var sending = new SecurityAssociationDatabase(TimeProvider.System))
                 {
-                    var sa = sending.AddOutbound(new OutboundSaKey(index, 0, 1, 2, false), Outbound[index], out _);
+                    var sa = sending.AddOutbound(new Binding(index, 0, 1, 2, false), Outbound[index], out _);
                     if (new IpsecProcessor(sending).Protect(sa, _buffer) == PacketStatus.Ok)
                     {
                         LastStatus = processor.Unprotect(_buffer, out _);
@@ -114,7 +114,7 @@ internal sealed class EspTarget : IFuzzTarget
             yield return ($"protect-{i}", [(byte)(1 + (3 * i)), .. inner]);
 
             using var sending = new SecurityAssociationDatabase(TimeProvider.System);
-            var sa = sending.AddOutbound(new OutboundSaKey(i, 0, 1, 2, false), Outbound[i], out _);
+            var sa = sending.AddOutbound(new Binding(i, 0, 1, 2, false), Outbound[i], out _);
             var buffer = new PacketBuffer();
             buffer.Load(inner);
             if (new IpsecProcessor(sending).Protect(sa, buffer) == PacketStatus.Ok)

@@ -1,7 +1,7 @@
 using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.Core.Monitoring;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Bindings;
 

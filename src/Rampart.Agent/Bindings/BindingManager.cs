@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.Ike;
 
 namespace Rampart.Agent.Bindings;
@@ -20,7 +20,7 @@ internal sealed partial class BindingManager(DataPathEngine dataPath, ILogger lo
     // Longer than a Quick Mode can last (retransmits 1 + 2 + 4 + 8 + 16 s, then the engine gives up and deletes).
     private static readonly TimeSpan InboundOnlyLimit = TimeSpan.FromMinutes(2);
 
-    private readonly Dictionary<OutboundSaKey, PendingNegotiation> _pending = [];
+    private readonly Dictionary<Binding, PendingNegotiation> _pending = [];
     private readonly Dictionary<uint, InstalledPair> _pairs = [];
     private readonly Dictionary<uint, uint> _inboundByOutbound = [];
     private readonly Dictionary<uint, InboundOnly> _inboundOnly = [];
@@ -40,33 +40,33 @@ internal sealed partial class BindingManager(DataPathEngine dataPath, ILogger lo
     /// completing (our reply to its first packet waits until its third message installs our outbound SA), or an SA
     /// arrived after the packet asked.
     /// </summary>
-    public bool IsServed(OutboundSaKey binding) =>
+    public bool IsServed(Binding binding) =>
         _pending.ContainsKey(binding) || _inboundOnly.Values.Any(i => i.Binding == binding) || dataPath.Database.TryGetOutbound(binding, out _);
 
-    public bool IsNegotiating(OutboundSaKey binding) => _pending.ContainsKey(binding);
+    public bool IsNegotiating(Binding binding) => _pending.ContainsKey(binding);
 
     public void StartNegotiation(PendingNegotiation negotiation) => _pending[negotiation.Binding] = negotiation;
 
-    public void EndNegotiation(OutboundSaKey binding) => _pending.Remove(binding);
+    public void EndNegotiation(Binding binding) => _pending.Remove(binding);
 
     /// <summary>Our negotiations with <paramref name="peer"/> (for <paramref name="selector"/> only, when given).</summary>
     public List<PendingNegotiation> NegotiationsWith(IPAddress peer, ProxyIdentities? selector = null) =>
         [.. _pending.Values.Where(p => p.Negotiation.Peer.RemoteAddress.Equals(peer) && (selector is null || p.Negotiation.Selector == selector))];
 
     /// <summary>Soft association: the binding's traffic flows in clear, its held packets leave now.</summary>
-    public void Soft(OutboundSaKey binding) => dataPath.MarkSoft(binding);
+    public void Soft(Binding binding) => dataPath.MarkSoft(binding);
 
-    public bool IsSoft(OutboundSaKey binding) => dataPath.IsSoft(binding);
+    public bool IsSoft(Binding binding) => dataPath.IsSoft(binding);
 
     /// <summary>Negotiation failed: the binding's packets are dropped for the block duration.</summary>
-    public void Block(OutboundSaKey binding)
+    public void Block(Binding binding)
     {
         _pending.Remove(binding);
         dataPath.MarkNegotiationFailed(binding);
     }
 
     /// <summary>Forgets the binding's negotiation and decision: its next packet acquires afresh.</summary>
-    public void Forget(OutboundSaKey binding)
+    public void Forget(Binding binding)
     {
         _pending.Remove(binding);
         dataPath.ClearNegotiation(binding);
@@ -227,7 +227,7 @@ internal sealed partial class BindingManager(DataPathEngine dataPath, ILogger lo
     }
 
     [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "SA pair installed for {Binding}: in {Inbound}, out {Outbound}")]
-    private static partial void LogInstalled(ILogger logger, IpsecSaSpec inbound, IpsecSaSpec outbound, OutboundSaKey? binding);
+    private static partial void LogInstalled(ILogger logger, IpsecSaSpec inbound, IpsecSaSpec outbound, Binding? binding);
 
     [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Inbound SPI {Spi} is taken; the negotiated SA pair was not installed")]
     private static partial void LogInstallFailed(ILogger logger, uint spi);

@@ -9,7 +9,7 @@ using Rampart.Core.Algorithms;
 using Rampart.Core.Control;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.DataPath;
 

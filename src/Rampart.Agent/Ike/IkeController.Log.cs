@@ -9,7 +9,7 @@ namespace Rampart.Agent.Ike;
 public sealed partial class IkeController
 {
     [LoggerMessage(EventId = 500, Level = LogLevel.Debug, Message = "Acquire for {Binding}: negotiating with {Peer}, proxy identities {Selector}")]
-    private static partial void LogAcquire(ILogger logger, OutboundSaKey binding, IPAddress peer, ProxyIdentities selector);
+    private static partial void LogAcquire(ILogger logger, Binding binding, IPAddress peer, ProxyIdentities selector);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Cannot negotiate with {Peer}: {Reason}")]
     private static partial void LogAcquireFailed(ILogger logger, IPAddress peer, string reason);
@@ -21,7 +21,7 @@ public sealed partial class IkeController
     private static partial void LogSent(ILogger logger, IPEndPoint remote, IPEndPoint local, string message);
 
     [LoggerMessage(EventId = 506, Level = LogLevel.Information, Message = "{Peer} did not answer IKE: soft association for {Binding}, traffic flows unsecured")]
-    private static partial void LogSoft(ILogger logger, IPAddress peer, OutboundSaKey binding);
+    private static partial void LogSoft(ILogger logger, IPAddress peer, Binding binding);
 
     [LoggerMessage(EventId = 507, Level = LogLevel.Debug, Message = "Rekeying outbound SPI {Spi} with {Peer}")]
     private static partial void LogRekey(ILogger logger, uint spi, IPAddress peer);

@@ -4,7 +4,7 @@ using Rampart.Agent.Bindings;
 using Rampart.Agent.Policy;
 using Rampart.Core.Monitoring;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 

@@ -6,7 +6,7 @@ using Rampart.Agent.Control;
 using Rampart.Agent.Policy;
 using Rampart.Core;
 using Rampart.Core.Monitoring;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.Ike;
 
 namespace Rampart.Agent.Ike;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Rampart.Agent.Interop;
 using Rampart.Core;
 
 namespace Rampart.Agent.Ike;

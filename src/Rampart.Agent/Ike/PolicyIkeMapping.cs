@@ -7,7 +7,7 @@ using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.Ike;
 using DataPathSelector = Rampart.Core.SecurityAssociations.TrafficSelector;
 
@@ -107,7 +107,7 @@ public static class PolicyIkeMapping
     }
 
     /// <summary>The policy binding whose outbound packets an SA for <paramref name="selector"/> protects, or null (a selector SA).</summary>
-    public static OutboundSaKey? BindingFor(AppliedPolicy applied, ProxyIdentities selector)
+    public static Binding? BindingFor(AppliedPolicy applied, ProxyIdentities selector)
     {
         ArgumentNullException.ThrowIfNull(applied);
         ArgumentNullException.ThrowIfNull(selector);
@@ -120,7 +120,7 @@ public static class PolicyIkeMapping
         if (compiled?.TunnelEndpoint is { } endpoint)
         {
             var (tunnel, tunnelIsIPv6) = AddressPrefix.ToNumber(endpoint);
-            return new OutboundSaKey(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, tunnel, tunnelIsIPv6);
+            return new Binding(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, tunnel, tunnelIsIPv6);
         }
 
         if (!selector.Local.IsHost || !selector.Remote.IsHost)
@@ -130,7 +130,7 @@ public static class PolicyIkeMapping
 
         var (local, isIPv6) = AddressPrefix.ToNumber(selector.Local.Network);
         var (remote, _) = AddressPrefix.ToNumber(selector.Remote.Network);
-        return new OutboundSaKey(filter.RuleIndex, filter.FilterIndex, local, remote, isIPv6);
+        return new Binding(filter.RuleIndex, filter.FilterIndex, local, remote, isIPv6);
     }
 
     /// <summary>The data path selector equivalent to an IKE selector, for SAs no policy filter covers.</summary>

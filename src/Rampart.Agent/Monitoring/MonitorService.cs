@@ -8,7 +8,7 @@ using Rampart.Core.Filtering;
 using Rampart.Core.Monitoring;
 using Rampart.Core.Policy;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Monitoring;
 

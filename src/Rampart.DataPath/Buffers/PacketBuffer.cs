@@ -33,13 +33,13 @@ public sealed class PacketBuffer
     public Span<byte> Span => Array.AsSpan(Offset, Length);
 
     /// <summary>Where the packet's verdict is owed if the engine holds it (null: the packet came from no queue).</summary>
-    public Rampart.DataPath.Pipeline.IPacketExit? Exit { get; private set; }
+    public Rampart.DataPath.PolicyEngine.IPacketExit? Exit { get; private set; }
 
     /// <summary>The packet's id at <see cref="Exit"/>.</summary>
     public uint PacketId { get; private set; }
 
     /// <summary>Says where this packet came from, so a held copy can be released or dropped there later.</summary>
-    public void SetOrigin(Rampart.DataPath.Pipeline.IPacketExit? exit, uint packetId)
+    public void SetOrigin(Rampart.DataPath.PolicyEngine.IPacketExit? exit, uint packetId)
     {
         Exit = exit;
         PacketId = packetId;

@@ -5,7 +5,7 @@ using Rampart.Core.SecurityAssociations;
 namespace Rampart.DataPath.Database;
 
 /// <summary>
-/// The SA database (SAD): inbound SAs by SPI, outbound SAs by an <see cref="OutboundSaKey"/> (allocation-free to build per packet).
+/// The SA database (SAD): inbound SAs by SPI, outbound SAs by an <see cref="Binding"/> (allocation-free to build per packet).
 /// Readers on the packet path never lock: updates (rare) copy the tables and publish them atomically.
 /// <see cref="Expire"/> reports soft/hard lifetime, idle and sequence-exhaustion events and removes hard-expired SAs.
 /// An SA that leaves the database (removed, replaced by a rekey, hard-expired) is disposed: its keys are zeroed.
@@ -15,7 +15,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
     private readonly Lock _writeLock = new();
     private readonly TimeProvider _time;
     private Dictionary<uint, SecurityAssociation> _inbound = [];
-    private Dictionary<OutboundSaKey, SecurityAssociation> _outbound = [];
+    private Dictionary<Binding, SecurityAssociation> _outbound = [];
     private long _badSpiPackets;
     private long _malformedPackets;
 
@@ -87,7 +87,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
     /// Installs (or replaces, on rekey) the outbound SA for <paramref name="key"/>; returns the one replaced, if any,
     /// already disposed (its spec and counters stay readable).
     /// </summary>
-    public SecurityAssociation AddOutbound(OutboundSaKey key, SecurityAssociationSpec spec, out SecurityAssociation? replaced)
+    public SecurityAssociation AddOutbound(Binding key, SecurityAssociationSpec spec, out SecurityAssociation? replaced)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Direction != SaDirection.Outbound)
@@ -99,7 +99,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
         lock (_writeLock)
         {
             _outbound.TryGetValue(key, out replaced);
-            _outbound = new Dictionary<OutboundSaKey, SecurityAssociation>(_outbound) { [key] = sa };
+            _outbound = new Dictionary<Binding, SecurityAssociation>(_outbound) { [key] = sa };
         }
 
         replaced?.Dispose();
@@ -108,7 +108,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
 
     public bool TryGetInbound(uint spi, out SecurityAssociation sa) => _inbound.TryGetValue(spi, out sa!);
 
-    public bool TryGetOutbound(OutboundSaKey key, out SecurityAssociation sa) => _outbound.TryGetValue(key, out sa!);
+    public bool TryGetOutbound(Binding key, out SecurityAssociation sa) => _outbound.TryGetValue(key, out sa!);
 
     /// <summary>Removes and disposes (zeroes the keys of) the inbound SA with <paramref name="spi"/>.</summary>
     public bool RemoveInbound(uint spi)
@@ -131,7 +131,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
     }
 
     /// <summary>Removes and disposes (zeroes the keys of) the outbound SA of <paramref name="key"/>.</summary>
-    public bool RemoveOutbound(OutboundSaKey key)
+    public bool RemoveOutbound(Binding key)
     {
         SecurityAssociation? removed;
         lock (_writeLock)
@@ -141,7 +141,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
                 return false;
             }
 
-            var copy = new Dictionary<OutboundSaKey, SecurityAssociation>(_outbound);
+            var copy = new Dictionary<Binding, SecurityAssociation>(_outbound);
             copy.Remove(key);
             _outbound = copy;
         }
@@ -154,7 +154,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
     public IReadOnlyList<SecurityAssociation> Snapshot() => [.. _inbound.Values, .. _outbound.Values];
 
     /// <summary>The outbound SAs with their keys (monitor).</summary>
-    public IReadOnlyList<KeyValuePair<OutboundSaKey, SecurityAssociation>> OutboundSnapshot() => [.. _outbound];
+    public IReadOnlyList<KeyValuePair<Binding, SecurityAssociation>> OutboundSnapshot() => [.. _outbound];
 
     /// <summary>
     /// Reports lifetime events at the time provider's current time: each soft expiry and idle period once,

@@ -1,5 +1,5 @@
 using Rampart.DataPath.Buffers;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.DataPath.Linux;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Rampart.DataPath.Interop;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.DataPath.Linux;
 

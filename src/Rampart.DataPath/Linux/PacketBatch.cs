@@ -106,7 +106,7 @@ public sealed unsafe class PacketBatch : IDisposable
             var verdictValue = header[(length + NfQueueProtocol.AttributeHeaderLength)..];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(
                 verdictValue,
-                packet.Verdict == PacketVerdict.Drop ? NfQueueProtocol.VerdictDrop : NfQueueProtocol.VerdictAccept);
+                packet.Verdict == QueueVerdict.Drop ? NfQueueProtocol.VerdictDrop : NfQueueProtocol.VerdictAccept);
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(verdictValue[4..], packet.Metadata.PacketId);
             length += NfQueueProtocol.WriteAttributeHeader(header[length..], NfQueueProtocol.AttributeVerdictHeader, 8);
             if (packet.SetsMark)
@@ -115,7 +115,7 @@ public sealed unsafe class PacketBatch : IDisposable
             }
 
             int payloadLength = 0;
-            if (packet.Verdict == PacketVerdict.AcceptModified)
+            if (packet.Verdict == QueueVerdict.AcceptModified)
             {
                 payloadLength = packet.Length;
                 NfQueueProtocol.WriteAttributeHeader(header[length..], NfQueueProtocol.AttributePayload, payloadLength);

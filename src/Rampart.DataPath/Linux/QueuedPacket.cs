@@ -15,7 +15,7 @@ public struct QueuedPacket
 
     public int Length { get; private set; }
 
-    public PacketVerdict Verdict { get; private set; }
+    public QueueVerdict Verdict { get; private set; }
 
     /// <summary>The mark to set with the verdict, when <see cref="SetsMark"/>.</summary>
     public uint NewMark { get; private set; }
@@ -31,9 +31,9 @@ public struct QueuedPacket
     /// <summary>The whole slot: headroom, packet and tailroom.</summary>
     public readonly Span<byte> Room => Buffer;
 
-    public void Accept() => Verdict = PacketVerdict.Accept;
+    public void Accept() => Verdict = QueueVerdict.Accept;
 
-    public void Drop() => Verdict = PacketVerdict.Drop;
+    public void Drop() => Verdict = QueueVerdict.Drop;
 
     /// <summary>Leaves the verdict to whoever holds the packet now (it must issue one, or the kernel keeps it queued).</summary>
     public void Defer() => Deferred = true;
@@ -44,13 +44,13 @@ public struct QueuedPacket
         if (offset < 0 || length <= 0 || length > NfQueueProtocol.MaxPayloadLength || offset + length > Buffer.Length)
         {
             // Too big for a verdict: the kernel would drop it anyway, so say so explicitly.
-            Verdict = PacketVerdict.Drop;
+            Verdict = QueueVerdict.Drop;
             return;
         }
 
         Offset = offset;
         Length = length;
-        Verdict = PacketVerdict.AcceptModified;
+        Verdict = QueueVerdict.AcceptModified;
     }
 
     /// <summary>Sets the packet mark with the verdict (decapsulated packets are marked for filter INPUT).</summary>
@@ -66,7 +66,7 @@ public struct QueuedPacket
         Metadata = metadata;
         Offset = offset;
         Length = length;
-        Verdict = PacketVerdict.Drop;
+        Verdict = QueueVerdict.Drop;
         NewMark = 0;
         SetsMark = false;
         Deferred = false;

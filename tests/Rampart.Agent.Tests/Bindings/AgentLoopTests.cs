@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Rampart.Agent.Policy;
 using Rampart.Agent.Tests.Doubles;
 using Rampart.Agent.Tests.Ike;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Tests.Bindings;
 

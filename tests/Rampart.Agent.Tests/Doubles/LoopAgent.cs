@@ -7,7 +7,7 @@ using Rampart.Agent.Control;
 using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.DataPath.Tests.Doubles;
 
 namespace Rampart.Agent.Tests.Doubles;

@@ -5,7 +5,7 @@ using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.Core.Filtering;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.DataPath.Tests.Doubles;
 using Rampart.Ike;
 

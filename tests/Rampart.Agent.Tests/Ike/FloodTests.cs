@@ -4,7 +4,7 @@ using Rampart.Agent.Ike;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Auditing;
 using Rampart.Core.SecurityAssociations;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.Ike;
 using Rampart.Ike.V1;
 

@@ -2,7 +2,7 @@ using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.Core.Auditing;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Tests.Ike;
 

@@ -1,6 +1,6 @@
 using Rampart.Agent.Ike;
 using Rampart.Core.Auditing;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Tests.Ike;
 

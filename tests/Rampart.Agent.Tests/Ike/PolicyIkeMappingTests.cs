@@ -6,7 +6,7 @@ using Rampart.Core.Algorithms;
 using Rampart.Core.Filtering;
 using Rampart.Core.Policy;
 using Rampart.Core.SecurityAssociations;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.Ike;
 
 namespace Rampart.Agent.Tests.Ike;
@@ -56,7 +56,7 @@ public class PolicyIkeMappingTests
 
         Assert.Equal(SaMode.Tunnel, negotiation!.QuickMode.Mode);
         Assert.Equal(endpoint, negotiation.Peer.RemoteAddress);
-        Assert.Equal(new OutboundSaKeyExpectation(0, endpoint), OutboundSaKeyExpectation.Of(PolicyIkeMapping.BindingFor(applied, negotiation.Selector)));
+        Assert.Equal(new BindingExpectation(0, endpoint), BindingExpectation.Of(PolicyIkeMapping.BindingFor(applied, negotiation.Selector)));
         Assert.Same(negotiation.Peer.GetType(), PolicyIkeMapping.FindPeer(applied, endpoint)!.GetType());
     }
 
@@ -140,14 +140,14 @@ public class PolicyIkeMappingTests
         var filter = applied.Compiled.Filters.Classify(flow, TrafficDirection.Outbound).Filter!;
         var rule = applied.Compiled.Rules[filter.RuleIndex];
         var binding = rule.TunnelEndpoint is { } endpoint
-            ? new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, AddressPrefix.ToNumber(endpoint).Value, false)
-            : new Rampart.DataPath.Database.OutboundSaKey(filter.RuleIndex, filter.FilterIndex, source, destination, isIPv6);
+            ? new Rampart.DataPath.Database.Binding(filter.RuleIndex, filter.FilterIndex, UInt128.Zero, AddressPrefix.ToNumber(endpoint).Value, false)
+            : new Rampart.DataPath.Database.Binding(filter.RuleIndex, filter.FilterIndex, source, destination, isIPv6);
         return new Acquire(binding, applied.Compiled, rule, filter, flow, local, peer ?? remote, DateTimeOffset.UnixEpoch);
     }
 
-    private sealed record OutboundSaKeyExpectation(int RuleIndex, IPAddress Remote)
+    private sealed record BindingExpectation(int RuleIndex, IPAddress Remote)
     {
-        public static OutboundSaKeyExpectation? Of(Rampart.DataPath.Database.OutboundSaKey? key) =>
+        public static BindingExpectation? Of(Rampart.DataPath.Database.Binding? key) =>
             key is { } k ? new(k.RuleIndex, AddressPrefix.ToAddress(k.Remote, k.IsIPv6)) : null;
     }
 }

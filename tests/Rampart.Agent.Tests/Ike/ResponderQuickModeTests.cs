@@ -1,4 +1,4 @@
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.DataPath.Tests.Doubles;
 
 namespace Rampart.Agent.Tests.Ike;

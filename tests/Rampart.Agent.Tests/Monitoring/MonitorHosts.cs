@@ -9,7 +9,7 @@ using Rampart.Core.Policy;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Tests.Monitoring;
 
@@ -55,7 +55,7 @@ internal sealed class MonitorHosts : IDisposable
     public ControlDispatcher Dispatcher { get; } = new();
     public MonitorService Monitor { get; }
 
-    public static OutboundSaKey BindingA(IPAddress? peer = null) =>
+    public static Binding BindingA(IPAddress? peer = null) =>
         new(0, 0, AddressPrefix.ToNumber(AddressA).Value, AddressPrefix.ToNumber(peer ?? AddressB).Value, false);
 
     /// <summary>A's SAs serve its policy binding (as IKE installs them); B's serve a selector (as manual keying does).</summary>

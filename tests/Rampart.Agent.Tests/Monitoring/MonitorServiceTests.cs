@@ -155,15 +155,15 @@ public sealed class MonitorServiceTests : IDisposable
     {
         _hosts.InstallSecuredPair();
         var wire = _hosts.ProtectOnB(40);
-        Assert.Equal(Rampart.DataPath.Pipeline.PacketAction.AcceptModified, _hosts.ReceiveOnA(wire).Action);
-        Assert.Equal(Rampart.DataPath.Pipeline.PacketAction.Drop, _hosts.ReceiveOnA(wire).Action);
+        Assert.Equal(Rampart.DataPath.PolicyEngine.PacketAction.AcceptModified, _hosts.ReceiveOnA(wire).Action);
+        Assert.Equal(Rampart.DataPath.PolicyEngine.PacketAction.Drop, _hosts.ReceiveOnA(wire).Action);
         var forged = (byte[])wire.Clone();
         forged[^1] ^= 1;
         forged[27] += 1; // a fresh sequence number, so the forgery reaches the integrity check
-        Assert.Equal(Rampart.DataPath.Pipeline.PacketAction.Drop, _hosts.ReceiveOnA(forged).Action);
+        Assert.Equal(Rampart.DataPath.PolicyEngine.PacketAction.Drop, _hosts.ReceiveOnA(forged).Action);
         var unknown = (byte[])wire.Clone();
         unknown[20] ^= 0x0F;
-        Assert.Equal(Rampart.DataPath.Pipeline.PacketAction.Drop, _hosts.ReceiveOnA(unknown).Action);
+        Assert.Equal(Rampart.DataPath.PolicyEngine.PacketAction.Drop, _hosts.ReceiveOnA(unknown).Action);
 
         var statistics = _hosts.Monitor.Statistics();
 

@@ -7,7 +7,7 @@ namespace Rampart.DataPath.Tests.Database;
 
 public class DatabaseTests
 {
-    private static readonly OutboundSaKey FilterOne = new(0, 1, 0xC000_0201, 0xC000_0202, false);
+    private static readonly Binding FilterOne = new(0, 1, 0xC000_0201, 0xC000_0202, false);
 
     [Fact]
     public void TryAddInbound_DuplicateSpi_IsRefused()

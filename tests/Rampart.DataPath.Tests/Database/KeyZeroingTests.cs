@@ -3,7 +3,7 @@ using Rampart.Core.Algorithms;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 using Rampart.DataPath.Transforms;
 
 namespace Rampart.DataPath.Tests.Database;
@@ -35,7 +35,7 @@ public class KeyZeroingTests
         var (outbound, inbound) = TestSas.Pair(SaProtocol.Esp, CipherAlgorithm.AesCbc128, IntegrityAlgorithm.Sha256);
         using var hosts = new TwoHosts(outbound, inbound);
 
-        Assert.True(hosts.DatabaseA.RemoveOutbound(new OutboundSaKey(0, 0, 1, 2, false)));
+        Assert.True(hosts.DatabaseA.RemoveOutbound(new Binding(0, 0, 1, 2, false)));
 
         Assert.True(IsZero(outbound.CipherKey.Span));
         Assert.True(IsZero(outbound.IntegrityKey.Span));
@@ -48,7 +48,7 @@ public class KeyZeroingTests
         var (first, _) = TestSas.Pair(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256);
         var (second, _) = TestSas.Pair(SaProtocol.Ah, CipherAlgorithm.Null, IntegrityAlgorithm.Sha256);
         using var database = new SecurityAssociationDatabase(new FakeTimeProvider());
-        var key = new OutboundSaKey(0, 0, 1, 2, false);
+        var key = new Binding(0, 0, 1, 2, false);
         database.AddOutbound(key, first, out _);
 
         database.AddOutbound(key, second, out var replaced);

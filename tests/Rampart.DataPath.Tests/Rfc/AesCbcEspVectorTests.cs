@@ -4,7 +4,7 @@ using Rampart.Core.Algorithms;
 using Rampart.Core.SecurityAssociations;
 using Rampart.DataPath.Buffers;
 using Rampart.DataPath.Database;
-using Rampart.DataPath.Esp;
+using Rampart.DataPath.Ipsec;
 using Rampart.DataPath.Transforms;
 
 namespace Rampart.DataPath.Tests.Rfc;
@@ -78,7 +78,7 @@ public class AesCbcEspVectorTests
             Cipher = CipherAlgorithm.AesCbc128,
             CipherKey = KeyMaterial.FromHex(Key),
         };
-        var sa = database.AddOutbound(OutboundSaKey.ForSelector(5), outbound, out _);
+        var sa = database.AddOutbound(Binding.ForSelector(5), outbound, out _);
         var processor = new IpsecProcessor(database);
         var buffer = new PacketBuffer();
         buffer.Load(Hex.Parse(OriginalHeader + Data));

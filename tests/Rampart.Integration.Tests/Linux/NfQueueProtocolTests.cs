@@ -105,13 +105,13 @@ public sealed class NfQueueProtocolTests
 
         packet.AcceptModified(0, 65_532);
 
-        Assert.Equal(PacketVerdict.Drop, packet.Verdict);
+        Assert.Equal(QueueVerdict.Drop, packet.Verdict);
         packet.AcceptModified(0, 65_531);
-        Assert.Equal(PacketVerdict.AcceptModified, packet.Verdict);
+        Assert.Equal(QueueVerdict.AcceptModified, packet.Verdict);
         packet.AcceptModified(69_990, 20);
-        Assert.Equal(PacketVerdict.Drop, packet.Verdict);
+        Assert.Equal(QueueVerdict.Drop, packet.Verdict);
         packet.AcceptModified(200, 120);
-        Assert.Equal(PacketVerdict.AcceptModified, packet.Verdict);
+        Assert.Equal(QueueVerdict.AcceptModified, packet.Verdict);
         Assert.Equal(120, packet.Data.Length);
     }
 
