@@ -97,10 +97,10 @@ public sealed class PacketQueueTests
         Assert.Equal(0, allocatedDuringTransfer);
     }
 
-    /// <summary>Queues A's outbound <paramref name="protocol"/> traffic to B (queue 0) with nothing inbound, and starts a loop on it.</summary>
     /// <summary>The kernel-facing counters of the real socket under <paramref name="queue"/>.</summary>
     private static NfQueueSocket NetfilterSocket(PacketQueue queue) => (NfQueueSocket)queue.Socket;
 
+    /// <summary>Queues A's outbound <paramref name="protocol"/> traffic to B (queue 0) with nothing inbound, and starts a loop on it.</summary>
     private static PacketQueue StartOutboundQueue(NetworkNamespacePair pair, IPacketHandler handler, string protocol = "icmp")
     {
         Prerequisites.Require("ping", "iptables", "iptables-restore", "ip6tables-restore");
