@@ -54,7 +54,7 @@ public sealed class ManualKeying(
     {
         var spec = BuildSpec(arguments, out var selector);
         var manual = new ManualBinding(Row(spec, manual: true, counters: null), selector, spec);
-        var error = await loop.OnLoopAsync(bindings => Changed(bindings, () => bindings.TryAddManual(manual, out var error) ? null : error), cancellationToken).ConfigureAwait(false);
+        var error = await loop.OnLoopAsync(bindings => bindings.TryAddManual(manual, out var error) ? Changed<string?>(bindings, () => null) : error, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             spec.ZeroKeys();
