@@ -59,9 +59,11 @@ builder.Services.AddHostedService<ControlServer>();
 builder.Services.AddHostedService<AgentStatus>();
 builder.Services.AddHostedService<AuditControl>();
 builder.Services.AddHostedService<TraceControl>();
+
+// Before the policy agent: the remembered manual SAs reach the loop ahead of the first policy (selectors reserved first).
+builder.Services.AddHostedService<ManualKeying>();
 builder.Services.AddHostedService<PolicyAgent>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DataPathService>());
-builder.Services.AddHostedService<ManualKeying>();
 builder.Services.AddSingleton<IkeTransport>();
 builder.Services.AddSingleton<IIkeTransport>(sp => sp.GetRequiredService<IkeTransport>());
 builder.Services.AddSingleton(ikeOptions);

@@ -11,8 +11,9 @@ namespace Rampart.Agent.Bindings;
 /// <summary>
 /// The one owner of the bindings' state (a binding: a filter and a host pair, and the SAs that serve it): the
 /// negotiations IKE runs for them (with Request Security's fallback time), the installed SA pairs and a responder's
-/// inbound SAs ahead of their pair. Its decisions for the packet path (soft, blocked, SAs) are published to the data
-/// path's immutable snapshot, which keeps nothing else about a binding but the first packet's pending acquire.
+/// inbound SAs ahead of their pair, and the manual SAs (<c>rampart sa add</c>, in BindingManager.Manual.cs). Its
+/// decisions for the packet path (soft, blocked, SAs) are published to the data path's immutable snapshot, which keeps
+/// nothing else about a binding but the first packet's pending acquire.
 /// Driven by the agent's loop only: not thread-safe.
 /// </summary>
 internal sealed partial class BindingManager(DataPathEngine dataPath, ILogger logger)
@@ -217,13 +218,14 @@ internal sealed partial class BindingManager(DataPathEngine dataPath, ILogger lo
         ? dataPath.Database.TryGetOutbound(binding, out var sa) && sa.Spec.Spi == pair.OutboundSpi
         : dataPath.Database.OutboundSnapshot().Any(entry => entry.Value.Spec.Spi == pair.OutboundSpi);
 
-    /// <summary><c>rampart agent restart</c>: every binding is forgotten (the data path was reset just before).</summary>
+    /// <summary><c>rampart agent restart</c>: every negotiated binding is forgotten, manual ones lose their keys (the data path was reset just before).</summary>
     public void Clear()
     {
         _pending.Clear();
         _pairs.Clear();
         _inboundOnly.Clear();
         _inboundByOutbound.Clear();
+        LoseManualKeys();
     }
 
     [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "SA pair installed for {Binding}: in {Inbound}, out {Outbound}")]

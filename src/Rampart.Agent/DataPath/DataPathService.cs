@@ -16,16 +16,51 @@ namespace Rampart.Agent.DataPath;
 /// installed (the engine drops what is not exempt until the policy is applied) and they are removed only once the
 /// agent knows that no policy is assigned and no manual SA is left.
 /// </summary>
-public sealed partial class DataPathService(
-    DataPathEngine engine,
-    PolicyState policyState,
-    HostExemptions exemptions,
-    DataPathOptions options,
-    TimeProvider timeProvider,
-    ILogger<DataPathService> logger) : BackgroundService
+public sealed partial class DataPathService : BackgroundService
 {
+    private readonly DataPathEngine _engine;
+    private readonly PolicyState _policyState;
+    private readonly HostExemptions _exemptions;
+    private readonly DataPathOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<DataPathService> _logger;
+    private readonly Func<ushort, IPacketQueueSocket> _openQueue;
+    private readonly Func<NetfilterRuleSet, INetfilterChains> _chainsFor;
+
+    public DataPathService(
+        DataPathEngine engine,
+        PolicyState policyState,
+        HostExemptions exemptions,
+        DataPathOptions options,
+        TimeProvider timeProvider,
+        ILogger<DataPathService> logger)
+        : this(engine, policyState, exemptions, options, timeProvider, logger, queue => new NfQueueSocket(queue), rules => new NetfilterRules(rules))
+    {
+    }
+
+    /// <summary>With other I/O edges: in tests, in-memory queues and chains that only record what they were asked.</summary>
+    internal DataPathService(
+        DataPathEngine engine,
+        PolicyState policyState,
+        HostExemptions exemptions,
+        DataPathOptions options,
+        TimeProvider timeProvider,
+        ILogger<DataPathService> logger,
+        Func<ushort, IPacketQueueSocket> openQueue,
+        Func<NetfilterRuleSet, INetfilterChains> chainsFor)
+    {
+        _engine = engine;
+        _policyState = policyState;
+        _exemptions = exemptions;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _openQueue = openQueue;
+        _chainsFor = chainsFor;
+    }
+
     private readonly Lock _rulesGate = new();
-    private NetfilterRules? _rules;
+    private INetfilterChains? _rules;
 
     // Null until the first update: chains a crashed agent left behind must be removed, missing ones installed.
     private bool? _rulesInstalled;
@@ -43,28 +78,29 @@ public sealed partial class DataPathService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var ruleSet = new NetfilterRuleSet
-        {
-            OutboundQueue = options.OutboundQueue,
-            InboundQueue = options.InboundQueue,
-            LinkMtu = options.LinkMtu,
-            ExemptServers = exemptions.Servers,
-        };
-        _rules = new NetfilterRules(ruleSet);
-        using var outboundSocket = new NfQueueSocket(options.OutboundQueue);
-        using var inboundSocket = new NfQueueSocket(options.InboundQueue);
-        using var outbound = new PacketQueue(outboundSocket, new EnginePacketHandler(engine, inbound: false, ruleSet.DecapsulatedMark, outboundSocket));
-        using var inbound = new PacketQueue(inboundSocket, new EnginePacketHandler(engine, inbound: true, ruleSet.DecapsulatedMark, inboundSocket));
-        outbound.Start();
-        inbound.Start();
-        LogQueues(options.OutboundQueue, options.InboundQueue);
-
-        policyState.Changed += OnPolicyChanged;
-        UpdateRules();
+        // First: ExecuteAsync runs on the thread pool, and a policy published while the queues open must not be missed.
+        _policyState.Changed += OnPolicyChanged;
         try
         {
+            var ruleSet = new NetfilterRuleSet
+            {
+                OutboundQueue = _options.OutboundQueue,
+                InboundQueue = _options.InboundQueue,
+                LinkMtu = _options.LinkMtu,
+                ExemptServers = _exemptions.Servers,
+            };
+            _rules = _chainsFor(ruleSet);
+            var outboundSocket = _openQueue(_options.OutboundQueue);
+            using var outbound = new PacketQueue(outboundSocket, new EnginePacketHandler(_engine, inbound: false, ruleSet.DecapsulatedMark, outboundSocket));
+            var inboundSocket = _openQueue(_options.InboundQueue);
+            using var inbound = new PacketQueue(inboundSocket, new EnginePacketHandler(_engine, inbound: true, ruleSet.DecapsulatedMark, inboundSocket));
+            outbound.Start();
+            inbound.Start();
+            LogQueues(_options.OutboundQueue, _options.InboundQueue);
+            UpdateRules();
+
             // Watches the queues: a queue that stopped means the policy can no longer be enforced.
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), timeProvider);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _timeProvider);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 if ((outbound.Failure ?? inbound.Failure) is { } failure)
@@ -79,7 +115,7 @@ public sealed partial class DataPathService(
         }
         finally
         {
-            policyState.Changed -= OnPolicyChanged;
+            _policyState.Changed -= OnPolicyChanged;
         }
     }
 
@@ -100,7 +136,7 @@ public sealed partial class DataPathService(
             }
 
             var published = Volatile.Read(ref _policyUnfiltered);
-            var unfiltered = published == 0 ? policyState.Enforcement.TrafficFlowsUnfiltered : published == 1;
+            var unfiltered = published == 0 ? _policyState.Enforcement.TrafficFlowsUnfiltered : published == 1;
             var wanted = !unfiltered || Volatile.Read(ref _manualSas) > 0;
             if (wanted && _rulesInstalled != true)
             {

@@ -4,150 +4,110 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Rampart.Agent.Bindings;
 using Rampart.Agent.Control;
+using Rampart.Agent.Ike;
 using Rampart.Agent.Policy;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Control;
 using Rampart.Core.Filtering;
 using Rampart.Core.SecurityAssociations;
-using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.DataPath;
 
 /// <summary>
-/// Manual keying (<c>rampart sa add|list|delete</c>), for tests and for peers without IKE: the control handlers;
+/// Manual keying (<c>rampart sa add|list|delete</c>), for tests and for peers without IKE: the control handlers.
 /// <see cref="ManualSaParser"/> reads the arguments (the same command on both hosts builds a working pair, as with
-/// <c>ip xfrm state</c>) and the changes run on the agent's loop. A manual SA covers
-/// all traffic between its two addresses; a Negotiate filter for that traffic uses it instead of starting IKE.
+/// <c>ip xfrm state</c>); the manual bindings themselves belong to the <see cref="BindingManager"/>, changed on the
+/// agent's loop in order with IKE's installs and the policy's changes. A manual SA covers all traffic between its two
+/// addresses; a Negotiate filter for that traffic uses it instead of starting IKE.
 /// Keys live only in memory, but the SAs' descriptions (never keys) are kept in RAMPART_HOME: an agent restarted
 /// after a crash reserves their selectors, so that traffic stays blocked, not clear, until the SAs are added again.
 /// </summary>
 public sealed class ManualKeying(
-    DataPathEngine engine, DataPathService dataPath, PolicyState policyState, ControlDispatcher dispatcher, AgentInbox loop, AgentOptions options) : IHostedService
+    IkeService loop, DataPathService dataPath, PolicyState policyState, ControlDispatcher dispatcher, AgentOptions options) : IHostedService
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<uint, ManualSa> _manual = [];
-    private readonly Dictionary<uint, RememberedSa> _keysLost = [];
-
     private string RememberedPath => Path.Combine(options.Home, "manual-sas.json");
 
+    /// <summary>
+    /// Posts the remembered SAs to the loop before anything else can (registered ahead of the policy agent, so the
+    /// selectors are reserved before a policy is first in force), and sets the chains' count at once.
+    /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lock (_gate)
+        var remembered = LoadRemembered();
+        dataPath.ManualSaCountChanged(remembered.Count);
+        _ = loop.OnLoopAsync(bindings => Changed(bindings, () =>
         {
-            foreach (var remembered in LoadRemembered())
-            {
-                _keysLost[remembered.Spi] = remembered;
-                if (remembered.Outbound)
-                {
-                    engine.RequireSecurity(remembered.Selector);
-                }
-            }
+            bindings.RememberKeysLost(remembered);
+            return bindings.ManualCount;
+        }, save: false), CancellationToken.None);
 
-            dataPath.ManualSaCountChanged(_keysLost.Count);
-        }
-
-        // Changes run on the agent's loop, in order with IKE's installs and the policy's changes.
-        dispatcher.Register<SaAddArguments>("sa.add", async (arguments, cancellationToken) => await loop.InvokeAsync(() => Add(arguments), cancellationToken).ConfigureAwait(false));
-        dispatcher.Register<SaDeleteArguments>("sa.delete", async (arguments, cancellationToken) => await loop.InvokeAsync(() => Delete(arguments.Spi), cancellationToken).ConfigureAwait(false));
-        dispatcher.Register("sa.list", _ => ValueTask.FromResult<object?>(List()));
+        dispatcher.Register<SaAddArguments>("sa.add", async (arguments, cancellationToken) => await Add(arguments, cancellationToken).ConfigureAwait(false));
+        dispatcher.Register<SaDeleteArguments>("sa.delete", async (arguments, cancellationToken) =>
+            await loop.OnLoopAsync(bindings => Delete(bindings, arguments.Spi), cancellationToken).ConfigureAwait(false));
+        dispatcher.Register("sa.list", async cancellationToken => await loop.OnLoopAsync(List, cancellationToken).ConfigureAwait(false));
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private SaRow Add(SaAddArguments arguments)
+    private async Task<SaRow> Add(SaAddArguments arguments, CancellationToken cancellationToken)
     {
-        var spec = BuildSpec(arguments, out var outbound, out var selector);
-        lock (_gate)
+        var spec = BuildSpec(arguments, out var selector);
+        var manual = new ManualBinding(Row(spec, manual: true, counters: null), selector, spec);
+        var error = await loop.OnLoopAsync(bindings => bindings.TryAddManual(manual, out var error) ? Changed<string?>(bindings, () => null) : error, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
         {
-            if (_manual.ContainsKey(spec.Spi))
-            {
-                throw new ControlException($"SPI {spec.Spi} is already in use; delete it first");
-            }
-
-            if (outbound)
-            {
-                engine.InstallOutbound(selector, spec, out _);
-            }
-            else if (!engine.InstallInbound(selector, spec, out _))
-            {
-                throw new ControlException($"SPI {spec.Spi} is already in use by an SA negotiated by IKE");
-            }
-
-            _manual[spec.Spi] = new ManualSa(spec, outbound, selector);
-            _keysLost.Remove(spec.Spi);
-            SaveRemembered();
-            dataPath.ManualSaCountChanged(_manual.Count + _keysLost.Count);
+            spec.ZeroKeys();
+            throw new ControlException(error);
         }
 
-        return Row(spec, manual: true, counters: null);
+        return manual.Row;
     }
 
-    private SaRow Delete(uint spi)
+    private SaRow Delete(BindingManager bindings, uint spi)
     {
-        lock (_gate)
+        ManualBinding? deleted = null;
+        Changed(bindings, () => bindings.TryDeleteManual(spi, out deleted));
+        return deleted?.Row ?? throw new ControlException($"no manual SA with SPI {spi}");
+    }
+
+    private static List<SaRow> List(BindingManager bindings) =>
+        [.. bindings.DataPath.Database.Snapshot()
+            .Select(sa => Row(sa.Spec, bindings.IsManual(sa.Spec.Spi), sa.Counters))
+            .Concat(bindings.Manual.Where(m => m.KeysLost).Select(lost => lost.Row with { Security = lost.Row.Security + " (keys lost when the agent stopped: add again)" }))
+            .OrderBy(row => row.Spi)];
+
+    /// <summary>On the loop: a change to the manual bindings, then the file and the chains follow it.</summary>
+    private T Changed<T>(BindingManager bindings, Func<T> change, bool save = true)
+    {
+        var result = change();
+        if (save)
         {
-            if (_keysLost.Remove(spi, out var lost))
-            {
-                if (lost.Outbound && !_manual.Values.Any(m => m.Outbound && m.Selector == lost.Selector))
-                {
-                    engine.RemoveOutbound(lost.Selector);
-                }
-
-                SaveRemembered();
-                dataPath.ManualSaCountChanged(_manual.Count + _keysLost.Count);
-                return lost.Row;
-            }
-
-            if (!_manual.Remove(spi, out var sa))
-            {
-                throw new ControlException($"no manual SA with SPI {spi}");
-            }
-
-            if (sa.Outbound)
-            {
-                engine.RemoveOutbound(sa.Selector);
-            }
-            else
-            {
-                engine.RemoveInbound(spi);
-            }
-
-            SaveRemembered();
-            dataPath.ManualSaCountChanged(_manual.Count + _keysLost.Count);
-            return Row(sa.Spec, manual: true, counters: null);
+            SaveRemembered(bindings.Manual);
         }
+
+        dataPath.ManualSaCountChanged(bindings.ManualCount);
+        return result;
     }
 
-    private List<SaRow> List()
+    private void SaveRemembered(IEnumerable<ManualBinding> manual)
     {
-        lock (_gate)
-        {
-            return [.. engine.Database.Snapshot()
-                .Select(sa => Row(sa.Spec, _manual.ContainsKey(sa.Spec.Spi), sa.Counters))
-                .Concat(_keysLost.Values.Select(lost => lost.Row with { Security = lost.Row.Security + " (keys lost when the agent stopped: add again)" }))
-                .OrderBy(row => row.Spi)];
-        }
-    }
-
-    private void SaveRemembered()
-    {
-        var rows = _manual.Values.Select(m => Row(m.Spec, manual: true, counters: null)).Concat(_keysLost.Values.Select(lost => lost.Row)).ToList();
+        var rows = manual.Select(m => m.Row).OrderBy(row => row.Spi).ToList();
         var temporary = RememberedPath + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(rows, ControlJson.Options));
         File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temporary, RememberedPath, overwrite: true);
     }
 
-    private List<RememberedSa> LoadRemembered()
+    private List<ManualBinding> LoadRemembered()
     {
         try
         {
             var rows = JsonSerializer.Deserialize<List<SaRow>>(File.ReadAllText(RememberedPath), ControlJson.Options) ?? [];
-            return [.. rows.Select(row => new RememberedSa(
+            return [.. rows.Select(row => new ManualBinding(
                 row with { Packets = 0, Bytes = 0, NotAuthenticated = 0, NotDecrypted = 0, ReplayDrops = 0 },
-                row.Direction == "outbound",
-                new TrafficSelector(AddressPrefix.Host(IPAddress.Parse(row.Local)), AddressPrefix.Host(IPAddress.Parse(row.Remote)))))];
+                new TrafficSelector(AddressPrefix.Host(IPAddress.Parse(row.Local)), AddressPrefix.Host(IPAddress.Parse(row.Remote))),
+                Spec: null))];
         }
         catch (Exception e) when (e is FileNotFoundException or JsonException or FormatException or ArgumentException)
         {
@@ -156,7 +116,7 @@ public sealed class ManualKeying(
         }
     }
 
-    private SecurityAssociationSpec BuildSpec(SaAddArguments arguments, out bool outbound, out TrafficSelector selector)
+    private SecurityAssociationSpec BuildSpec(SaAddArguments arguments, out TrafficSelector selector)
     {
         var mine = policyState.Current.Host.Unicast.Count > 0 ? policyState.Current.Host.Unicast : HostAddresses.Discover().Unicast;
         if (!ManualSaParser.TryParse(arguments, mine, out var spec, out var error))
@@ -164,7 +124,6 @@ public sealed class ManualKeying(
             throw new ControlException(error);
         }
 
-        outbound = spec.Direction == SaDirection.Outbound;
         selector = new TrafficSelector(AddressPrefix.Host(spec.LocalAddress), AddressPrefix.Host(spec.RemoteAddress));
         return spec;
     }
@@ -198,13 +157,6 @@ public sealed class ManualKeying(
         return spec.Integrity == IntegrityAlgorithm.None
             ? "ESP " + AlgorithmCatalog.DisplayName(spec.Cipher)
             : $"ESP {AlgorithmCatalog.DisplayName(spec.Cipher)}/{AlgorithmCatalog.DisplayName(spec.Integrity)}";
-    }
-
-    private sealed record ManualSa(SecurityAssociationSpec Spec, bool Outbound, TrafficSelector Selector);
-
-    private sealed record RememberedSa(SaRow Row, bool Outbound, TrafficSelector Selector)
-    {
-        public uint Spi => Row.Spi;
     }
 }
 

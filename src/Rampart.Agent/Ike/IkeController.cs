@@ -106,6 +106,9 @@ public sealed partial class IkeController : IDisposable
     /// <summary>SA pairs this controller installed, by inbound SPI.</summary>
     public int InstalledPairs => _bindings.Pairs.Count;
 
+    /// <summary>The bindings' state; the loop's only (see <see cref="IkeService.OnLoopAsync{T}"/>).</summary>
+    internal BindingManager Bindings => _bindings;
+
     public IkeStatistics Statistics() => new(
         _engine.Counters.MainModes,
         _engine.Counters.QuickModes,

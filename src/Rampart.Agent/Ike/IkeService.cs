@@ -74,8 +74,9 @@ public sealed partial class IkeService : BackgroundService
     /// </summary>
     public IkeStatus LatestStatus => Volatile.Read(ref _latest);
 
-    /// <summary>The binding state the loop owns; touch it only from the loop (<see cref="AgentInbox.InvokeAsync{T}"/>).</summary>
-    internal IkeController Controller => _controller;
+    /// <summary>Runs <paramref name="work"/> on the loop with the binding state it owns (control handlers: manual SAs) and returns its result.</summary>
+    internal Task<T> OnLoopAsync<T>(Func<BindingManager, T> work, CancellationToken cancellationToken) =>
+        _inbox.InvokeAsync(() => work(_controller.Bindings), cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

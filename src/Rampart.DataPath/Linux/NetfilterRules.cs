@@ -20,7 +20,7 @@ namespace Rampart.DataPath.Linux;
 /// secured; filter INPUT -> PREFIX-GUARD returns what the inbound handler marked, the exemptions, and only replies
 /// from a configured server.
 /// </remarks>
-public sealed class NetfilterRules
+public sealed class NetfilterRules : INetfilterChains
 {
     private readonly NetfilterRuleSet _rules;
     private readonly string? _networkNamespace;

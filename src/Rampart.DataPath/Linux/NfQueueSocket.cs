@@ -11,7 +11,7 @@ namespace Rampart.DataPath.Linux;
 /// Keep it open for the daemon's whole life. As an <see cref="IPacketExit"/> it issues the verdicts of packets the
 /// engine held (deferred from their batch) from whichever thread settles them.
 /// </summary>
-public sealed unsafe class NfQueueSocket : IDisposable, IPacketExit
+public sealed unsafe class NfQueueSocket : IPacketQueueSocket
 {
     private const int VerdictHeaderLength = 64;
 

@@ -86,6 +86,19 @@ public sealed unsafe class PacketBatch : IDisposable
         _packets[index].Reset(_slots[index], metadata, Headroom + payloadOffset, payloadLength);
     }
 
+    /// <summary>Copies <paramref name="packet"/> into the next slot as a receive would (in-memory queues); false when the batch is full.</summary>
+    internal bool TryLoad(ReadOnlySpan<byte> packet, PacketMetadata metadata)
+    {
+        if (Count == Capacity || packet.Length is 0 or > NfQueueProtocol.MaxPayloadLength)
+        {
+            return false;
+        }
+
+        packet.CopyTo(_slots[Count].AsSpan(Headroom));
+        Add(Count, metadata, 0, packet.Length);
+        return true;
+    }
+
     /// <summary>Fills <paramref name="message"/> with one netlink verdict message per packet not deferred, as iovecs; returns how many.</summary>
     internal int BuildVerdicts(Libc.MessageHeader* message, ushort queueNumber, ref uint sequence)
     {

@@ -3,13 +3,13 @@ using System.Diagnostics;
 namespace Rampart.DataPath.Linux;
 
 /// <summary>
-/// The receive-handle-verdict loop over one <see cref="NfQueueSocket"/>, on its own thread:
+/// The receive-handle-verdict loop over one queue (<see cref="NfQueueSocket"/>, or an in-memory one in tests), on its own thread:
 /// receive a batch, let the handler set verdicts (transforming in place), send all verdicts at once.
 /// Disposing stops the loop and closes the socket, which drops whatever is still queued (fail closed).
 /// </summary>
 public sealed class PacketQueue : IDisposable
 {
-    private readonly NfQueueSocket _socket;
+    private readonly IPacketQueueSocket _socket;
     private readonly IPacketHandler _handler;
     private readonly PacketBatch _batch;
     private readonly Thread _thread;
@@ -22,7 +22,7 @@ public sealed class PacketQueue : IDisposable
     private long _allocatedBytes;
 
     /// <summary>Takes ownership of <paramref name="socket"/>.</summary>
-    public PacketQueue(NfQueueSocket socket, IPacketHandler handler, int batchCapacity = 64)
+    public PacketQueue(IPacketQueueSocket socket, IPacketHandler handler, int batchCapacity = 64)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(handler);
@@ -32,7 +32,7 @@ public sealed class PacketQueue : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "nfqueue " + socket.QueueNumber };
     }
 
-    public NfQueueSocket Socket => _socket;
+    public IPacketQueueSocket Socket => _socket;
 
     public long Batches => Interlocked.Read(ref _batches);
 

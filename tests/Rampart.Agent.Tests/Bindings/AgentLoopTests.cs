@@ -12,6 +12,9 @@ namespace Rampart.Agent.Tests.Bindings;
 /// </summary>
 public sealed class AgentLoopTests : IAsyncDisposable
 {
+    /// <summary>Real time a queue's thread may take to hand over a packet (it is not the agents' clock).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     private readonly InMemoryIkeNetwork _network = new();
     private readonly LoopAgent _a;
@@ -52,6 +55,38 @@ public sealed class AgentLoopTests : IAsyncDisposable
         Assert.Equal(request, received.Span.ToArray());
         Assert.Equal(BindingStatus.Secured, Assert.Single(_a.DataPath.Bindings()).Status);
         Assert.Equal(1, _a.Service.LatestStatus.Statistics.QuickModes);
+    }
+
+    [Fact]
+    public async Task OutboundPacketThroughTheQueue_IsHeld_AcquiresOnTheLoop_AndLeavesProtectedByItsOwnVerdict_IntoThePeersQueue()
+    {
+        await _a.AssignAsync(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        await _b.AssignAsync(TestPolicies.Partner(TestPolicies.HostB, TestPolicies.HostA));
+        _network.LinkUp = false;
+        var request = TestPackets.Udp(TestPolicies.HostA, TestPolicies.HostB);
+
+        // The queue's thread hands the packet to the engine, which holds it (no verdict in its batch) and raises the acquire.
+        var id = _a.OutboundQueue.Enqueue(request);
+        await _a.OutboundQueue.HeldAsync(id).WaitAsync(Patience);
+        await _a.WhenIdleAsync();
+        Assert.Equal(1, _a.Service.LatestStatus.Statistics.PendingKeyOperations);
+        var verdict = _a.OutboundQueue.VerdictAsync(id);
+        Assert.False(verdict.IsCompleted);
+
+        // The link comes back: Main Mode's first retransmission (at 1 s) starts the exchange, the loop installs the SA.
+        _network.LinkUp = true;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await SettleAsync();
+        var wire = await verdict.WaitAsync(Patience);
+        Assert.True(wire.Accepted);
+        Assert.Equal(51, wire.Packet![9]); // AH (the walkthrough's Medium)
+
+        // B's inbound queue takes it back to the original, marked as decapsulated for filter INPUT.
+        var inboundId = _b.InboundQueue.Enqueue(wire.Packet);
+        var received = await _b.InboundQueue.VerdictAsync(inboundId).WaitAsync(Patience);
+        Assert.True(received.Accepted);
+        Assert.Equal(request, received.Packet);
+        Assert.Equal(new Rampart.DataPath.Linux.NetfilterRuleSet().DecapsulatedMark, received.Mark);
     }
 
     [Fact]
