@@ -1,4 +1,4 @@
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.DataPath.Linux;
 

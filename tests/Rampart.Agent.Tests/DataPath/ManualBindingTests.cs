@@ -6,7 +6,7 @@ using Rampart.Agent.Tests.Doubles;
 using Rampart.Agent.Tests.Ike;
 using Rampart.Core.Control;
 using Rampart.Core.Policy;
-using Rampart.DataPath.Pipeline;
+using Rampart.DataPath.PolicyEngine;
 
 namespace Rampart.Agent.Tests.DataPath;
 

@@ -5,7 +5,7 @@ namespace Rampart.DataPath.Tests.Doubles;
 /// <summary>
 /// A netfilter queue in memory (as wireguard-go's tun/tuntest), for a real <see cref="PacketQueue"/> thread to read:
 /// <see cref="Enqueue"/> queues a packet as the kernel would; the verdict it gets, with its batch or later as a held
-/// packet's (<see cref="Rampart.DataPath.Pipeline.IPacketExit"/>), is recorded once. Thread-safe.
+/// packet's (<see cref="Rampart.DataPath.PolicyEngine.IPacketExit"/>), is recorded once. Thread-safe.
 /// </summary>
 public sealed class InMemoryPacketQueue(ushort queueNumber) : IPacketQueueSocket
 {
@@ -16,7 +16,7 @@ public sealed class InMemoryPacketQueue(ushort queueNumber) : IPacketQueueSocket
     private readonly Queue<(uint Id, byte[] Packet)> _waiting = new();
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly Dictionary<uint, TaskCompletionSource> _held = [];
-    private readonly Dictionary<uint, TaskCompletionSource<QueueVerdict>> _verdicts = [];
+    private readonly Dictionary<uint, TaskCompletionSource<IssuedVerdict>> _verdicts = [];
     private uint _nextId;
 
     public ushort QueueNumber => queueNumber;
@@ -30,7 +30,7 @@ public sealed class InMemoryPacketQueue(ushort queueNumber) : IPacketQueueSocket
         {
             id = ++_nextId;
             _held[id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _verdicts[id] = new TaskCompletionSource<QueueVerdict>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _verdicts[id] = new TaskCompletionSource<IssuedVerdict>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiting.Enqueue((id, [.. packet]));
         }
 
@@ -48,7 +48,7 @@ public sealed class InMemoryPacketQueue(ushort queueNumber) : IPacketQueueSocket
     }
 
     /// <summary>Completes with the packet's verdict.</summary>
-    public Task<QueueVerdict> VerdictAsync(uint packetId)
+    public Task<IssuedVerdict> VerdictAsync(uint packetId)
     {
         lock (_gate)
         {
@@ -93,18 +93,18 @@ public sealed class InMemoryPacketQueue(ushort queueNumber) : IPacketQueueSocket
             }
             else
             {
-                Settle(id, packet.Verdict == PacketVerdict.Drop ? QueueVerdict.Dropped : new QueueVerdict(true, packet.Data.ToArray(), packet.SetsMark ? packet.NewMark : null));
+                Settle(id, packet.Verdict == Rampart.DataPath.Linux.QueueVerdict.Drop ? IssuedVerdict.Dropped : new IssuedVerdict(true, packet.Data.ToArray(), packet.SetsMark ? packet.NewMark : null));
             }
         }
     }
 
-    public void Release(uint packetId, ReadOnlySpan<byte> packet) => Settle(packetId, new QueueVerdict(true, packet.ToArray(), null));
+    public void Release(uint packetId, ReadOnlySpan<byte> packet) => Settle(packetId, new IssuedVerdict(true, packet.ToArray(), null));
 
-    public void Drop(uint packetId) => Settle(packetId, QueueVerdict.Dropped);
+    public void Drop(uint packetId) => Settle(packetId, IssuedVerdict.Dropped);
 
     public void Dispose() => _arrived.Dispose();
 
-    private void Settle(uint packetId, QueueVerdict verdict)
+    private void Settle(uint packetId, IssuedVerdict verdict)
     {
         lock (_gate)
         {
@@ -118,7 +118,7 @@ public sealed class InMemoryPacketQueue(ushort queueNumber) : IPacketQueueSocket
 }
 
 /// <summary>A queued packet's verdict: accepted as <c>Packet</c> (with the mark set, if any), or dropped.</summary>
-public sealed record QueueVerdict(bool Accepted, byte[]? Packet, uint? Mark)
+public sealed record IssuedVerdict(bool Accepted, byte[]? Packet, uint? Mark)
 {
-    public static QueueVerdict Dropped { get; } = new(false, null, null);
+    public static IssuedVerdict Dropped { get; } = new(false, null, null);
 }
