@@ -73,6 +73,7 @@ public sealed class AgentEndToEndTests
     /// </summary>
     [Theory]
     [InlineData("aes-gcm-128", "transport")]
+    [InlineData("aes-cbc-128-sha256", "transport")]
     [InlineData("aes-gcm-128", "tunnel")]
     [InlineData("aes-cbc-128-sha256", "tunnel")]
     public async Task ManualSas_Ipv6_SecurePingAndTcp_FullSizeFragmentedAfterTheTransform(string algorithm, string mode)
