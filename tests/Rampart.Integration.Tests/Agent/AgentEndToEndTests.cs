@@ -15,6 +15,9 @@ public sealed class AgentEndToEndTests
     private const long TransferBytes = 8 * 1024 * 1024;
     private const int EthernetHeader = 14;
 
+    /// <summary>Echo data that fills the 1500-byte link exactly: 1500 - 40 (IPv6) - 8 (ICMPv6).</summary>
+    private const int FullSizeIpv6Echo = 1452;
+
     [Theory]
     [InlineData("aes-gcm-128", "transport", false)]
     [InlineData("aes-cbc-128-sha256", "transport", false)]
@@ -59,6 +62,57 @@ public sealed class AgentEndToEndTests
             Assert.True(capture.Fields(decrypted, "icmp.type == 0").Count >= 5, "tshark did not decrypt the echo replies");
             Assert.NotEmpty(capture.Fields(decrypted, "tcp.len > 1000"));
         }
+
+        AssertCounted(a, b);
+    }
+
+    /// <summary>
+    /// The same over IPv6. IPv6 has no DF bit and routers never fragment: a full-size packet that outgrows the link
+    /// after the transform is fragmented by the sending host, after the queue's verdict, because its sender allows it
+    /// (PMTU discovery "want", ping's default); the peer reassembles the ESP packet before its queue.
+    /// </summary>
+    [Theory]
+    [InlineData("aes-gcm-128", "transport")]
+    [InlineData("aes-cbc-128-sha256", "transport")]
+    [InlineData("aes-gcm-128", "tunnel")]
+    [InlineData("aes-cbc-128-sha256", "tunnel")]
+    public async Task ManualSas_Ipv6_SecurePingAndTcp_FullSizeFragmentedAfterTheTransform(string algorithm, string mode)
+    {
+        Prerequisites.Require("ping", "tshark", "ip6tables-restore");
+        using var pair = new NetworkNamespacePair();
+        var a = new AgentHost(pair, pair.A, NetworkNamespacePair.Address6A).Start();
+        var b = new AgentHost(pair, pair.B, NetworkNamespacePair.Address6B).Start();
+        var sas = new ManualSaPair(algorithm, mode, UdpEncapsulated: false, Ipv6: true);
+        sas.AddTo(a);
+        sas.AddTo(b);
+        using var capture = new PacketCapture(pair, pair.A, NetworkNamespacePair.DeviceA, "ip6");
+
+        Ping(pair.A, NetworkNamespacePair.Address6B, count: 5).EnsureSuccess("ping6 through " + sas);
+        Ping(pair.A, NetworkNamespacePair.Address6B, count: 2, size: FullSizeIpv6Echo).EnsureSuccess("full-size ping6 through " + sas);
+        var transfer = await TcpTransfer.RunAsync(pair.A, pair.B, NetworkNamespacePair.Address6B, TransferBytes, TimeSpan.FromSeconds(90));
+        capture.Stop();
+
+        Assert.True(transfer.Completed, $"the TCP transfer through {sas} stalled");
+        Assert.Equal(TransferBytes, transfer.BytesReceived);
+        Assert.Equal(transfer.SentHash, transfer.ReceivedHash);
+
+        Assert.Empty(capture.Fields(sas.ForbiddenOnWire, "frame.number", "_ws.col.Protocol", "_ws.col.Info"));
+        Assert.Empty(capture.Fields("icmpv6.type == 128 or icmpv6.type == 129 or tcp"));
+        var lengths = capture.Fields(string.Empty, "frame.len").Select(row => int.Parse(row[0], CultureInfo.InvariantCulture)).ToList();
+        Assert.InRange(lengths.Max(), 1400, 1500 + EthernetHeader);
+
+        // The full-size echoes left A, and came back from B, as ESP in fragments (first fragments: more follow).
+        var firstFragments = capture.Fields("ipv6.fraghdr.nxt == 50 and ipv6.fraghdr.offset == 0 and ipv6.fraghdr.more == 1", "ipv6.src");
+        Assert.True(firstFragments.Count(row => row[0] == NetworkNamespacePair.Address6A) >= 2, "the full-size echo requests did not leave A as fragmented ESP");
+        Assert.True(firstFragments.Count(row => row[0] == NetworkNamespacePair.Address6B) >= 2, "the full-size echo replies did not leave B as fragmented ESP");
+
+        var decrypted = sas.TsharkDecryptionOptions();
+        Assert.Empty(capture.Fields(decrypted, "esp.icv_bad == 1"));
+        Assert.NotEmpty(capture.Fields(decrypted, "esp.icv_good == 1"));
+        Assert.True(capture.Fields(decrypted, "icmpv6.type == 128").Count >= 5, "tshark did not decrypt the echo requests");
+        Assert.True(capture.Fields(decrypted, "icmpv6.type == 129").Count >= 5, "tshark did not decrypt the echo replies");
+        Assert.True(capture.Fields(decrypted, $"icmpv6.type == 129 and data.len == {FullSizeIpv6Echo}").Count >= 1, "no full-size echo reply decrypted");
+        Assert.NotEmpty(capture.Fields(decrypted, "tcp.len > 1000"));
 
         AssertCounted(a, b);
     }
