@@ -11,7 +11,10 @@ public abstract record AuthenticationMethod
 
     public static readonly AuthenticationMethod Kerberos = new KerberosMethod();
 
-    /// <summary>Parses <c>kerberos</c>, <c>psk:KEY</c> or <c>cert:CA-NAME</c>. A blank key is parsed and left to validation.</summary>
+    /// <summary>
+    /// Parses <c>kerberos</c>, <c>psk:KEY</c>, <c>cert:CA-NAME</c> or <c>cert:CA-NAME:ike-eku</c>. A blank key is parsed
+    /// and left to validation.
+    /// </summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out AuthenticationMethod? method, [NotNullWhen(false)] out string? error)
     {
         error = null;
@@ -26,12 +29,14 @@ public abstract record AuthenticationMethod
         }
         else if (text.StartsWith("cert:", StringComparison.OrdinalIgnoreCase))
         {
-            method = new Certificate(text[5..].Trim());
+            var name = text[5..].Trim();
+            var requireIkeEku = name.EndsWith(Certificate.IkeEkuSuffix, StringComparison.OrdinalIgnoreCase);
+            method = new Certificate(requireIkeEku ? name[..^Certificate.IkeEkuSuffix.Length].Trim() : name, requireIkeEku);
         }
         else
         {
             // Never echo the text: it may be a mistyped key.
-            error = "invalid authentication method: expected kerberos, psk:KEY or cert:CA-NAME";
+            error = "invalid authentication method: expected kerberos, psk:KEY or cert:CA-NAME[:ike-eku]";
         }
 
         return method is not null;
@@ -56,9 +61,14 @@ public abstract record AuthenticationMethod
         public override string ToString() => "psk:" + Mask;
     }
 
-    /// <summary>Certificate authentication trusting the named root CA.</summary>
-    public sealed record Certificate(string CaName) : AuthenticationMethod
+    /// <summary>
+    /// Certificate authentication trusting the named root CA; with <paramref name="RequireIkeEku"/> the peer's
+    /// certificate must carry the IP security IKE intermediate extended key usage (any is accepted otherwise).
+    /// </summary>
+    public sealed record Certificate(string CaName, bool RequireIkeEku = false) : AuthenticationMethod
     {
-        public override string ToString() => "cert:" + CaName;
+        public const string IkeEkuSuffix = ":ike-eku";
+
+        public override string ToString() => "cert:" + CaName + (RequireIkeEku ? IkeEkuSuffix : "");
     }
 }

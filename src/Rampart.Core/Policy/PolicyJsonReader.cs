@@ -110,7 +110,8 @@ public static class PolicyJsonReader
         "psk" => String(element, "key") is var key && key == AuthenticationMethod.Mask
             ? throw new FormatException($"policy '{policyName}': the pre-shared key is masked ({AuthenticationMethod.Mask}); export with --include-secrets or put the key in the file")
             : new AuthenticationMethod.PreSharedKey(key),
-        "cert" => new AuthenticationMethod.Certificate(String(element, "ca")),
+        "cert" => new AuthenticationMethod.Certificate(
+            String(element, "ca"), element.TryGetProperty("ikeEku", out var ikeEku) && ikeEku.ValueKind == JsonValueKind.True),
         var other => throw new FormatException($"unknown authentication method '{other}'; expected one of: kerberos, psk, cert"),
     };
 

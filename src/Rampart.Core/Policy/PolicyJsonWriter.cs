@@ -202,6 +202,11 @@ public static class PolicyJsonWriter
             case AuthenticationMethod.Certificate certificate:
                 writer.WriteString("method", "cert");
                 writer.WriteString("ca", certificate.CaName);
+                if (certificate.RequireIkeEku)
+                {
+                    writer.WriteBoolean("ikeEku", true);
+                }
+
                 break;
             default:
                 writer.WriteString("method", "kerberos");

@@ -51,4 +51,19 @@ public class DefaultResponseAuthenticationTests
         Assert.True(PolicyJsonReader.TryReadDocument(json, out var read, out var error), error);
         Assert.Equal(client, read!.Policy);
     }
+
+    [Fact]
+    public void Json_RoundTripsTheIkeEkuRequirement()
+    {
+        var client = BuiltIns.FindPolicy(BuiltInPolicies.Client)! with
+        {
+            DefaultResponseAuthentication = EquatableList.Of<AuthenticationMethod>(
+                new AuthenticationMethod.Certificate("Root One", RequireIkeEku: true), new AuthenticationMethod.Certificate("Root Two")),
+        };
+        var document = new PolicyDocument(client, BuiltIns.FilterLists, BuiltIns.FilterActions);
+        var json = PolicyJsonWriter.ToJson(w => PolicyJsonWriter.WriteDocument(w, document, includeSecrets: false));
+        Assert.Contains("\"ikeEku\": true", json, StringComparison.Ordinal);
+        Assert.True(PolicyJsonReader.TryReadDocument(json, out var read, out var error), error);
+        Assert.Equal(client, read!.Policy);
+    }
 }

@@ -163,6 +163,19 @@ public class ParsingTests
     }
 
     [Fact]
+    public void AuthenticationMethod_CertWithIkeEku_RequiresTheEkuAndRoundTrips()
+    {
+        Assert.True(AuthenticationMethod.TryParse("cert:Rampart Test CA:ike-eku", out var method, out _));
+        var cert = Assert.IsType<AuthenticationMethod.Certificate>(method);
+        Assert.Equal("Rampart Test CA", cert.CaName);
+        Assert.True(cert.RequireIkeEku);
+        Assert.Equal("cert:Rampart Test CA:ike-eku", cert.ToString());
+        Assert.True(AuthenticationMethod.TryParse("cert:Rampart Test CA", out var plain, out _));
+        Assert.False(Assert.IsType<AuthenticationMethod.Certificate>(plain).RequireIkeEku);
+        Assert.NotEqual(plain, method);
+    }
+
+    [Fact]
     public void PreSharedKey_EqualityComparesTheKey()
     {
         Assert.Equal(new AuthenticationMethod.PreSharedKey("ABC123"), new AuthenticationMethod.PreSharedKey("ABC123"));
