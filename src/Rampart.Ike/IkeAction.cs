@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Rampart.Core.Algorithms;
 using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
@@ -42,7 +43,24 @@ public enum IkeAuditKind
     QuickModeEstablished,
     NegotiationFailed,
     SaDeleted,
+
+    /// <summary>The peer's certificate was refused (unusable, not matching its ID, or the host's validation said invalid): 544.</summary>
+    CertificateRejected,
 }
+
+/// <summary>
+/// Validate the peer's certificate chain (trust anchored at one of <see cref="IkeCertificateAuthentication.CaNames"/>,
+/// dates, EKU, revocation) off the IKE loop, then call <c>CompletePeerValidation</c> with <paramref name="RequestId"/>.
+/// The engine has already checked the peer's signature with <paramref name="EndEntity"/>'s key and its ID against the
+/// certificate; its Main Mode waits meanwhile (retransmissions are absorbed; past the validation timeout it fails).
+/// The certificates are the host's to dispose once validated.
+/// </summary>
+public sealed record ValidatePeerCertificate(
+    long RequestId,
+    IPAddress Peer,
+    X509Certificate2 EndEntity,
+    IReadOnlyList<X509Certificate2> Intermediates,
+    IkeCertificateAuthentication Authentication) : IkeAction;
 
 /// <summary>
 /// An audit record. <paramref name="Reason"/> is the notification that failed it (e.g. AUTHENTICATION-FAILED,

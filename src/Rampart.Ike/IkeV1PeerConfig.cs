@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Rampart.Core.Algorithms;
 using Rampart.Core.SecurityAssociations;
 using Rampart.Ike.Wire;
@@ -32,18 +31,27 @@ public sealed record IkeIdentity(IdentificationType Type, byte[] Value)
 
 /// <summary>
 /// Everything IKEv1 needs to talk to one peer, mapped by the policy agent from the policy (key exchange settings,
-/// authentication method). The pre-shared key never appears in <see cref="ToString"/>; <see cref="Dispose"/> zeroes it.
-/// The engine keeps its own copy per ISAKMP SA (<see cref="Copy"/>), so the caller may dispose its instance at once.
+/// authentication methods). Pre-shared keys never appear in <see cref="ToString"/>; <see cref="Dispose"/> zeroes them.
+/// The configuration holds its own copies of the methods' secrets, and the engine its own copy of the configuration per
+/// ISAKMP SA (<see cref="Copy"/>), so the caller may dispose its instances at once.
 /// </summary>
 public sealed class IkeV1PeerConfig : IDisposable
 {
-    private readonly byte[] _preSharedKey;
+    private readonly IkeAuthentication[] _methods;
 
+    /// <summary>A peer authenticated by a pre-shared key only (the rule's single method).</summary>
     public IkeV1PeerConfig(IPAddress remoteAddress, ReadOnlySpan<byte> preSharedKey, IReadOnlyList<IkeProposal> ikeProposals)
+        : this(remoteAddress, [new IkePreSharedKey(preSharedKey)], ikeProposals)
     {
-        if (preSharedKey.IsEmpty)
+    }
+
+    /// <summary>A peer with the rule's authentication methods in its order: each IKE proposal is offered with each.</summary>
+    public IkeV1PeerConfig(IPAddress remoteAddress, IReadOnlyList<IkeAuthentication> authenticationMethods, IReadOnlyList<IkeProposal> ikeProposals)
+    {
+        ArgumentNullException.ThrowIfNull(authenticationMethods);
+        if (authenticationMethods.Count == 0)
         {
-            throw new ArgumentException("a pre-shared key must not be empty", nameof(preSharedKey));
+            throw new ArgumentException("at least one authentication method is needed", nameof(authenticationMethods));
         }
 
         if (ikeProposals.Count == 0)
@@ -52,18 +60,22 @@ public sealed class IkeV1PeerConfig : IDisposable
         }
 
         RemoteAddress = remoteAddress;
-        _preSharedKey = preSharedKey.ToArray();
+        _methods = [.. authenticationMethods.Select(m => m.Copy())];
         IkeProposals = ikeProposals;
     }
 
     public IPAddress RemoteAddress { get; }
 
-    public ReadOnlySpan<byte> PreSharedKey => _preSharedKey;
+    /// <summary>Authentication methods in the rule's order.</summary>
+    public IReadOnlyList<IkeAuthentication> AuthenticationMethods => _methods;
+
+    /// <summary>The first pre-shared key method's key; empty when the rule has none.</summary>
+    public ReadOnlySpan<byte> PreSharedKey => _methods.OfType<IkePreSharedKey>().FirstOrDefault() is { } psk ? psk.Key : [];
 
     /// <summary>IKE security methods in preference order.</summary>
     public IReadOnlyList<IkeProposal> IkeProposals { get; }
 
-    /// <summary>Our phase 1 identity; null = our IKE address.</summary>
+    /// <summary>Our phase 1 identity; null = our IKE address (pre-shared key) or what the certificate method says.</summary>
     public IkeIdentity? LocalIdentity { get; init; }
 
     /// <summary>The identity the peer must present; null = accept its address or anything it sends.</summary>
@@ -78,10 +90,10 @@ public sealed class IkeV1PeerConfig : IDisposable
     /// <summary>Pretend to be behind a NAT so that ESP is always UDP-encapsulated (what strongSwan's libipsec does).</summary>
     public bool ForceUdpEncapsulation { get; init; }
 
-    public override string ToString() => $"IKEv1 peer {RemoteAddress} ({IkeProposals.Count} proposals, PSK redacted)";
+    public override string ToString() => $"IKEv1 peer {RemoteAddress} ({IkeProposals.Count} proposals, {string.Join(", ", _methods.Select(m => m.ToString()))})";
 
-    /// <summary>The same configuration with its own copy of the key.</summary>
-    public IkeV1PeerConfig Copy() => new(RemoteAddress, _preSharedKey, IkeProposals)
+    /// <summary>The same configuration with its own copy of the secrets.</summary>
+    public IkeV1PeerConfig Copy() => new(RemoteAddress, _methods, IkeProposals)
     {
         LocalIdentity = LocalIdentity,
         RemoteIdentity = RemoteIdentity,
@@ -90,6 +102,12 @@ public sealed class IkeV1PeerConfig : IDisposable
         ForceUdpEncapsulation = ForceUdpEncapsulation,
     };
 
-    /// <summary>Zeroes the pre-shared key: the lookup that produced it is over.</summary>
-    public void Dispose() => CryptographicOperations.ZeroMemory(_preSharedKey);
+    /// <summary>Zeroes the pre-shared keys: the lookup that produced them is over.</summary>
+    public void Dispose()
+    {
+        foreach (var method in _methods)
+        {
+            method.Clear();
+        }
+    }
 }

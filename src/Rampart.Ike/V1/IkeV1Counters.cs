@@ -25,6 +25,15 @@ public sealed class IkeV1Counters
 
     public long AuthenticationFailures { get; internal set; }
 
+    /// <summary>
+    /// Peer certificates refused: unparseable, oversized, too many, an unsupported or out-of-range key, a key that does
+    /// not fit the negotiated method, an ID the certificate does not carry, or the host's validation said invalid.
+    /// </summary>
+    public long CertificatesRejected { get; internal set; }
+
+    /// <summary>Peer certificate chains handed to the host for validation (<see cref="ValidatePeerCertificate"/>).</summary>
+    public long CertificateValidations { get; internal set; }
+
     public long MainModes { get; internal set; }
 
     public long QuickModes { get; internal set; }

@@ -17,6 +17,9 @@ public sealed class IkeV1EngineOptions
     /// <summary>Retransmissions before giving up (1 + 2 + 4 + 8 + 16 s with the defaults).</summary>
     public int MaxRetransmits { get; init; } = 5;
 
+    /// <summary>How long Main Mode waits for the host's <c>CompletePeerValidation</c> (CRL fetches) before it fails.</summary>
+    public TimeSpan PeerValidationTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How long a responder keeps a Main Mode that has not completed.</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -52,6 +52,15 @@ public enum IkeAuthenticationMethod : ushort
     RsaSignatures = 3,
     RsaEncryption = 4,
     RsaRevisedEncryption = 5,
+
+    /// <summary>RFC 4754: ECDSA with SHA-256 on the P-256 curve.</summary>
+    EcdsaSha256 = 9,
+
+    /// <summary>RFC 4754: ECDSA with SHA-384 on the P-384 curve.</summary>
+    EcdsaSha384 = 10,
+
+    /// <summary>RFC 4754: ECDSA with SHA-512 on the P-521 curve.</summary>
+    EcdsaSha512 = 11,
 }
 
 /// <summary>Life type values shared by phase 1 (RFC 2409) and the IPsec DOI (RFC 2407 §4.5).</summary>
