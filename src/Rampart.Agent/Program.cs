@@ -10,6 +10,7 @@ using Rampart.Agent.Ike;
 using Rampart.Agent.Monitoring;
 using Rampart.Agent.Policy;
 using Rampart.Agent.Tracing;
+using Rampart.Credentials.Certificates;
 using Rampart.DataPath.Database;
 using Rampart.DataPath.PolicyEngine;
 
@@ -67,6 +68,11 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<DataPathService>()
 builder.Services.AddSingleton<IkeTransport>();
 builder.Services.AddSingleton<IIkeTransport>(sp => sp.GetRequiredService<IkeTransport>());
 builder.Services.AddSingleton(ikeOptions);
+builder.Services.AddSingleton(sp => new CertificateStore(options.Home));
+builder.Services.AddSingleton(sp => new CrlCache(sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILogger<CrlCache>>()));
+builder.Services.AddSingleton(sp => new IkeCertificateServices(
+    new HostCertificates(sp.GetRequiredService<CertificateStore>(), sp.GetRequiredService<TimeProvider>()),
+    new PeerCertificateValidator(sp.GetRequiredService<CertificateStore>(), sp.GetRequiredService<CrlCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PeerCertificateValidator>>())));
 builder.Services.AddSingleton<IkeService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
 builder.Services.AddSingleton<IIkeStatisticsSource, IkeMonitorSource>();

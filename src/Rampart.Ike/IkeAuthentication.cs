@@ -8,7 +8,7 @@ namespace Rampart.Ike;
 /// (method 65001) will be another subclass; its GSS token round trips, computed off the IKE loop, would pause Main Mode
 /// the way peer certificate validation does.
 /// </summary>
-public abstract class IkeAuthentication
+public abstract class IkeAuthentication : IDisposable
 {
     private protected IkeAuthentication()
     {
@@ -16,6 +16,13 @@ public abstract class IkeAuthentication
 
     /// <summary>A copy the peer configuration owns (secrets duplicated, so each owner zeroes its own).</summary>
     internal abstract IkeAuthentication Copy();
+
+    /// <summary>Zeroes what this method holds secret: the peer configuration made its own copy.</summary>
+    public void Dispose()
+    {
+        Clear();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Zeroes what this method holds secret.</summary>
     internal virtual void Clear()

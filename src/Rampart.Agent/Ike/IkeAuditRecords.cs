@@ -64,6 +64,9 @@ public static class IkeAuditRecords
                     : new(AuditEventId.QuickModeEnded, true, $"IKE security association ended: Data Protection Mode (Quick Mode) with {audit.Peer}", fields);
             case IkeAuditKind.NegotiationFailed:
                 return Failure(audit.Peer, audit.Reason, audit.Detail, audit.Selector, audit.PeerAnswered, audit.Mismatch);
+            case IkeAuditKind.CertificateRejected:
+                fields.Add(new(Parameters, "Failure Reason", audit.Detail));
+                return new(AuditEventId.CertificateTrustFailed, false, $"IKE peer certificate refused for {audit.Peer}: {audit.Detail}", fields);
             default:
                 return null;
         }

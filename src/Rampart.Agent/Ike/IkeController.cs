@@ -33,6 +33,8 @@ public sealed partial class IkeController : IDisposable
     private readonly FailureAuditLimiter _failureAudits;
     private readonly ILogger _logger;
     private readonly List<IkeAction> _actions = [];
+    private readonly IkeCertificateServices? _certificateServices;
+    private readonly Action<Action> _post;
 
     /// <summary>Peer configurations looked up for the engine (it keeps its own copies); their keys are zeroed after each call.</summary>
     private readonly List<IkeV1PeerConfig> _peerLookups = [];
@@ -46,8 +48,27 @@ public sealed partial class IkeController : IDisposable
     private long _rekeys;
     private long _negotiationFailures;
 
-    public IkeController(DataPathEngine dataPath, TimeProvider time, IkeControllerOptions options, Action<SendDatagram> send, Action<IkeAuditRecord> audit, ILogger logger)
+    /// <summary>
+    /// <paramref name="certificateServices"/> (the certificate store and checker; null = rules' certificate methods are
+    /// not usable) needs <paramref name="post"/>, which runs work on the loop later (a certificate check's verdict).
+    /// </summary>
+    public IkeController(
+        DataPathEngine dataPath,
+        TimeProvider time,
+        IkeControllerOptions options,
+        Action<SendDatagram> send,
+        Action<IkeAuditRecord> audit,
+        ILogger logger,
+        IkeCertificateServices? certificateServices = null,
+        Action<Action>? post = null)
     {
+        if (certificateServices is not null && post is null)
+        {
+            throw new ArgumentException("checking certificates off the loop needs a way back onto it", nameof(post));
+        }
+
+        _certificateServices = certificateServices;
+        _post = post ?? (_ => { });
         _dataPath = dataPath;
         _bindings = new BindingManager(dataPath, logger);
         _time = time;
@@ -60,7 +81,7 @@ public sealed partial class IkeController : IDisposable
         var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
         _engine = new IkeV1Engine(new IkeV1EngineOptions
         {
-            FindPeer = remote => TrackLookup(PolicyIkeMapping.FindPeer(_applied, remote)),
+            FindPeer = remote => TrackLookup(PolicyIkeMapping.FindPeer(_applied, remote, _certificateServices?.Certificates)),
             FindQuickMode = (_, selector) => PolicyIkeMapping.FindQuickMode(_applied, selector),
             RetransmitInitial = engineOptions.RetransmitInitial,
             MaxRetransmits = engineOptions.MaxRetransmits,
@@ -130,6 +151,8 @@ public sealed partial class IkeController : IDisposable
         HalfOpenEvicted = _engine.Counters.HalfOpenEvicted,
         HalfOpenRefused = _engine.Counters.HalfOpenRefused,
         FailureAuditsSuppressed = _failureAudits.Suppressed,
+        CertificatesRejected = _engine.Counters.CertificatesRejected,
+        CrlFailures = _crlFailures,
     };
 
     public IkeStatus Status()
@@ -158,7 +181,7 @@ public sealed partial class IkeController : IDisposable
             return;
         }
 
-        if (!PolicyIkeMapping.TryMapAcquire(_applied, acquire, out var negotiation, out var failure))
+        if (!PolicyIkeMapping.TryMapAcquire(_applied, acquire, out var negotiation, out var failure, _certificateServices?.Certificates))
         {
             _negotiationFailures++;
             _bindings.Block(acquire.Binding);
@@ -381,6 +404,9 @@ public sealed partial class IkeController : IDisposable
                 break;
             case PeerDead dead:
                 OnPeerDead(dead.Peer);
+                break;
+            case ValidatePeerCertificate validate:
+                Validate(validate);
                 break;
         }
     }

@@ -48,7 +48,8 @@ public sealed partial class IkeService : BackgroundService
         AgentLifecycle lifecycle,
         TimeProvider time,
         IkeControllerOptions options,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IkeCertificateServices? certificates = null)
     {
         _transport = transport;
         _inbox = inbox;
@@ -61,7 +62,7 @@ public sealed partial class IkeService : BackgroundService
 
         // The "Rampart.Ike" category goes to the IKE trace (the walkthrough's Oakley.log).
         _logger = loggers.CreateLogger("Rampart.Ike.Agent");
-        _controller = new IkeController(dataPath, time, options, Send, Audit, _logger);
+        _controller = new IkeController(dataPath, time, options, Send, Audit, _logger, certificates, work => _inbox.Post(new InvokeWork(work)));
         _timer = time.CreateTimer(_ => _inbox.Post(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 

@@ -22,8 +22,11 @@ public sealed record IkeNegotiation(IkeV1PeerConfig Peer, IPEndPoint Local, Prox
 /// </summary>
 public static class PolicyIkeMapping
 {
-    /// <summary>Builds the negotiation for an acquire; false with the reason (Kerberos or certificates only, rule gone).</summary>
-    public static bool TryMapAcquire(AppliedPolicy applied, Acquire acquire, out IkeNegotiation? negotiation, out string failure)
+    /// <summary>
+    /// Builds the negotiation for an acquire; false with the reason (no usable authentication method: Kerberos only, no
+    /// usable certificate in <paramref name="certificates"/>; rule gone).
+    /// </summary>
+    public static bool TryMapAcquire(AppliedPolicy applied, Acquire acquire, out IkeNegotiation? negotiation, out string failure, HostCertificates? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(applied);
         ArgumentNullException.ThrowIfNull(acquire);
@@ -36,7 +39,7 @@ public static class PolicyIkeMapping
         }
 
         var rule = policy.Rules[acquire.Rule.RuleIndex];
-        if (!TryPeerConfig(policy, rule, acquire.PeerAddress, out var peer, out failure))
+        if (!TryPeerConfig(policy, rule, acquire.PeerAddress, certificates, out var peer, out failure))
         {
             return false;
         }
@@ -54,9 +57,9 @@ public static class PolicyIkeMapping
     /// <summary>
     /// Responder: the peer configuration for an initiator's address: the first rule whose Negotiate filters cover
     /// the peer (or whose tunnel endpoint it is), else the default response rule with its own authentication methods
-    /// (<c>policy set --default-response-auth</c>). Null when nothing answers this peer or it would need Kerberos or certificates.
+    /// (<c>policy set --default-response-auth</c>). Null when nothing answers this peer or no method of its rule is usable.
     /// </summary>
-    public static IkeV1PeerConfig? FindPeer(AppliedPolicy applied, IPAddress remote)
+    public static IkeV1PeerConfig? FindPeer(AppliedPolicy applied, IPAddress remote, HostCertificates? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(applied);
         if (applied.Policy is not { } policy)
@@ -70,7 +73,7 @@ public static class PolicyIkeMapping
             var covers = compiled.Verdict == FilterVerdict.Negotiate
                 && (compiled.TunnelEndpoint is { } endpoint ? endpoint.Equals(remote) : applied.Compiled.Filters.Filters.Any(f =>
                     f.RuleIndex == compiled.RuleIndex && f.IsIPv6 == isIPv6 && !f.IsMirrorImage && f.Destination.Contains(value)));
-            if (covers && TryPeerConfig(policy, policy.Rules[compiled.RuleIndex], remote, out var peer, out _))
+            if (covers && TryPeerConfig(policy, policy.Rules[compiled.RuleIndex], remote, certificates, out var peer, out _))
             {
                 return peer;
             }
@@ -81,7 +84,7 @@ public static class PolicyIkeMapping
             return null;
         }
 
-        return TryPeerConfig(policy, policy.EffectiveDefaultResponseRule, remote, out var responder, out _) ? responder : null;
+        return TryPeerConfig(policy, policy.EffectiveDefaultResponseRule, remote, certificates, out var responder, out _) ? responder : null;
     }
 
     /// <summary>
@@ -160,26 +163,67 @@ public static class PolicyIkeMapping
         return decision.Filter is { Verdict: FilterVerdict.Negotiate } filter && filter.RuleIndex < (applied.Policy?.Rules.Count ?? 0) ? filter : null;
     }
 
-    private static bool TryPeerConfig(IpsecPolicy policy, Rule rule, IPAddress remote, out IkeV1PeerConfig? peer, out string failure)
+    /// <summary>
+    /// The peer configuration with the rule's usable authentication methods in its order: each pre-shared key, and
+    /// each contiguous run of <c>cert:CA</c> methods as one certificate method. Kerberos is skipped (not negotiated
+    /// yet), as is a certificate run without a usable certificate; false with the reasons when nothing is left.
+    /// </summary>
+    private static bool TryPeerConfig(IpsecPolicy policy, Rule rule, IPAddress remote, HostCertificates? certificates, out IkeV1PeerConfig? peer, out string failure)
     {
         peer = null;
-        var psk = rule.AuthenticationMethods.OfType<AuthenticationMethod.PreSharedKey>().FirstOrDefault();
-        if (psk is null || psk.Secret.Length == 0)
+        var methods = new List<IkeAuthentication>();
+        var refusals = new List<string>();
+        var methodsInRule = rule.AuthenticationMethods;
+        for (var i = 0; i < methodsInRule.Count; i++)
         {
-            failure = rule.AuthenticationMethods.Count == 0
-                ? "the rule has no authentication method"
-                : $"authentication method {rule.AuthenticationMethods[0]} is not implemented yet; only pre-shared keys are";
+            switch (methodsInRule[i])
+            {
+                case AuthenticationMethod.PreSharedKey { Secret.Length: > 0 } psk:
+                    var key = Encoding.UTF8.GetBytes(psk.Secret);
+                    methods.Add(new IkePreSharedKey(key));
+                    CryptographicOperations.ZeroMemory(key);
+                    break;
+                case AuthenticationMethod.Certificate:
+                    var run = methodsInRule.Skip(i).TakeWhile(m => m is AuthenticationMethod.Certificate).Cast<AuthenticationMethod.Certificate>().ToList();
+                    i += run.Count - 1;
+                    if (certificates is null)
+                    {
+                        refusals.Add("certificate authentication is not available to this agent");
+                    }
+                    else if (certificates.TryMap(run, out var authentication, out var refusal))
+                    {
+                        methods.Add(authentication!);
+                    }
+                    else
+                    {
+                        refusals.Add(refusal);
+                    }
+
+                    break;
+                case AuthenticationMethod.KerberosMethod:
+                    refusals.Add("Kerberos authentication is not negotiated yet");
+                    break;
+            }
+        }
+
+        if (methods.Count == 0)
+        {
+            failure = methodsInRule.Count == 0 ? "the rule has no authentication method" : string.Join("; ", refusals);
             return false;
         }
 
         var keyExchange = policy.KeyExchange;
         var lifetime = TimeSpan.FromMinutes(keyExchange.MainModeLifetimeMinutes);
-        var key = Encoding.UTF8.GetBytes(psk.Secret);
-        peer = new IkeV1PeerConfig(remote, key, [.. keyExchange.Methods.Select(m => new IkeProposal(m.Cipher, m.Integrity, m.Group, lifetime))])
+        peer = new IkeV1PeerConfig(remote, methods, [.. keyExchange.Methods.Select(m => new IkeProposal(m.Cipher, m.Integrity, m.Group, lifetime))])
         {
             QuickModesPerMainMode = keyExchange.MasterKeyPfs ? 1 : keyExchange.QuickModesPerMainMode,
         };
-        CryptographicOperations.ZeroMemory(key);
+        foreach (var method in methods)
+        {
+            // The configuration holds its own copies of the keys.
+            method.Dispose();
+        }
+
         failure = "";
         return true;
     }

@@ -93,6 +93,8 @@ public sealed class MonitorService(
             MainModeRenewals: keying.MainModeRenewals)
         {
             Flood = keying.Flood,
+            CertificatesRejected = keying.CertificatesRejected,
+            CrlFailures = keying.CrlFailures,
         };
     }
 

@@ -42,6 +42,8 @@ public sealed class RampartMetrics : IDisposable
         Counter("rampart.ike.rekeys", s => s.Rekeys, "{key}", "SAs replaced at their lifetime");
         Counter("rampart.ike.dead_peers", s => s.DeadPeers, "{peer}", "Peers declared dead by dead peer detection");
         Counter("rampart.ike.main_mode_renewals", s => s.MainModeRenewals, "{negotiation}", "Main modes renegotiated while in use");
+        Counter("rampart.ike.certificates_rejected", s => s.CertificatesRejected, "{certificate}", "Peer certificates refused (audited 544)");
+        Counter("rampart.ike.crl_failures", s => s.CrlFailures, "{certificate}", "Peer certificates refused by CRL checking (revoked, or no valid CRL at level 2)");
         Counter("rampart.ike.dropped_datagrams", s => s.Flood.DroppedDatagrams, "{datagram}", "IKE datagrams dropped because the IKE loop's queue was full (a flood)");
         Counter("rampart.ike.half_open_evicted", s => s.Flood.HalfOpenEvicted, "{negotiation}", "Unproven half-open main modes evicted to admit new ones (a flood)");
         Counter("rampart.ike.half_open_refused", s => s.Flood.HalfOpenRefused, "{negotiation}", "Main mode requests refused because every half-open slot was proven (a flood)");

@@ -159,6 +159,8 @@ internal static class MonitorView
         ("Pending Key Operations", Number(s.PendingKeyOperations)),
         ("Main Mode Renewals", Number(s.MainModeRenewals)),
         ("Dead Peers", Number(s.DeadPeers)),
+        ("Certificates Rejected", Number(s.CertificatesRejected)),
+        ("CRL Check Failures", Number(s.CrlFailures)),
         ("Datagrams Dropped (queue full)", Number(s.Flood.DroppedDatagrams)),
         ("Half-Open Main Modes Evicted", Number(s.Flood.HalfOpenEvicted)),
         ("Main Mode Requests Refused", Number(s.Flood.HalfOpenRefused)),

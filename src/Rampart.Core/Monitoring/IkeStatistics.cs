@@ -42,6 +42,12 @@ public sealed record IkeStatistics(
     /// <summary>Failure audits counted into summary records instead of written one by one (a flood).</summary>
     public long FailureAuditsSuppressed { get; init; }
 
+    /// <summary>Peer certificates refused (untrusted, expired, revoked, no CRL at level 2, wrong EKU, not matching the peer's ID): audited 544.</summary>
+    public long CertificatesRejected { get; init; }
+
+    /// <summary>Of <see cref="CertificatesRejected"/>, those a CRL revoked or (CRL check level 2) no valid CRL covered.</summary>
+    public long CrlFailures { get; init; }
+
     /// <summary>IKE datagrams dropped because the IKE loop's queue was full.</summary>
     public long DroppedDatagrams { get; init; }
 

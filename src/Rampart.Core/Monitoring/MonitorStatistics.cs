@@ -50,6 +50,12 @@ public sealed record MonitorStatistics(
 {
     /// <summary>What IKE dropped or summed up to stay bounded under a flood (spoofed or not).</summary>
     public IkeFloodCounters Flood { get; init; } = IkeFloodCounters.Zero;
+
+    /// <summary>Peer certificates refused (audited 544).</summary>
+    public long CertificatesRejected { get; init; }
+
+    /// <summary>Of <see cref="CertificatesRejected"/>, those refused by CRL checking (revoked, or no valid CRL at level 2).</summary>
+    public long CrlFailures { get; init; }
 }
 
 /// <summary>
