@@ -23,6 +23,11 @@ public static class CertificateFileParser
     /// <summary>Parses a certificate file; <paramref name="name"/> names it in errors.</summary>
     public static ParsedCertificateFile Parse(ReadOnlySpan<byte> data, string name, string? password)
     {
+        if (data.IsEmpty)
+        {
+            throw new InvalidDataException($"{name} is empty");
+        }
+
         try
         {
             if (LooksLikePem(data))
@@ -37,7 +42,7 @@ public static class CertificateFileParser
 
             return new ParsedCertificateFile([X509CertificateLoader.LoadCertificate(data)], null);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException or System.Formats.Asn1.AsnContentException)
         {
             throw new InvalidDataException($"{name} is not a certificate in PEM, DER or PKCS#12 form (or it is damaged): {e.Message}", e);
         }
@@ -46,6 +51,11 @@ public static class CertificateFileParser
     /// <summary>Parses a private key file given on its own (<c>--key</c>): PEM or DER, PKCS#8 (encrypted or not), PKCS#1 RSA or SEC 1 EC.</summary>
     public static AsymmetricAlgorithm ParseKey(ReadOnlySpan<byte> data, string name, string? password)
     {
+        if (data.IsEmpty)
+        {
+            throw new InvalidDataException($"{name} is empty");
+        }
+
         if (LooksLikePem(data))
         {
             var parsed = ParsePem(Encoding.ASCII.GetString(data), name, password);

@@ -116,8 +116,9 @@ public sealed partial class PeerCertificateValidator
             .ToList();
         if (named.Count == 0)
         {
-            return (null, null, CertificateCheckResult.Invalid(CertificateCheckKind.Untrusted,
-                $"none of the rule's CAs ({string.Join(", ", caNames.Select(n => $"'{n}'"))}) is in the trusted root store"));
+            return (null, null, CertificateCheckResult.Invalid(CertificateCheckKind.Untrusted, caNames.Count == 1
+                ? $"the rule's CA '{caNames[0]}' is not in the trusted root store"
+                : $"the rule's CAs ({string.Join(", ", caNames.Select(n => $"'{n}'"))}) are not in the trusted root store"));
         }
 
         CertificateCheckResult? firstFailure = null;

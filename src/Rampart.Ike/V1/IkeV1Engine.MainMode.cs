@@ -7,14 +7,17 @@ using Rampart.Ike.Wire;
 
 namespace Rampart.Ike.V1;
 
-/// <summary>Main Mode (identity protection exchange) with pre-shared keys, RFC 2409 §5 and §5.4; NAT-T per RFC 3947.</summary>
+/// <summary>
+/// Main Mode (identity protection exchange) with pre-shared keys (RFC 2409 §5.4) or signatures (§5.1, in
+/// IkeV1Engine.Certificates.cs); NAT-T per RFC 3947.
+/// </summary>
 public sealed partial class IkeV1Engine
 {
     private Phase1Sa StartMainMode(IkeV1PeerConfig peer, IPEndPoint local, DateTimeOffset now, List<IkeAction> actions)
     {
         var phase1 = new Phase1Sa(NewCookie(), true, peer, local, new IPEndPoint(peer.RemoteAddress, IkePorts.Ike), now) { State = Phase1State.InitiatorSentSa };
         _phase1s.AddInitiated(phase1);
-        var transforms = peer.IkeProposals.Select((p, i) => ProposalCodec.EncodeIke((byte)(i + 1), p)).ToArray();
+        var transforms = OfferedTransforms(peer);
         var sa = new SecurityAssociationPayload([new ProposalPayload(1, ProtocolId.Isakmp, [], transforms)]);
         phase1.InitiatorSaBody = sa.BodyBytes();
         var payloads = new List<IsakmpPayload> { sa };
@@ -51,6 +54,13 @@ public sealed partial class IkeV1Engine
         if (phase1 is null)
         {
             Counters.Dropped++;
+            return;
+        }
+
+        if (phase1.State is Phase1State.InitiatorValidating or Phase1State.ResponderValidating)
+        {
+            // The peer's last message waits for the host's certificate validation: a retransmission of it waits too.
+            Counters.Replays++;
             return;
         }
 
@@ -113,7 +123,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        var choice = ProposalSelection.ChooseIke(sa, peer.IkeProposals, out var refusals);
+        var choice = ProposalSelection.ChooseIke(sa, peer.IkeProposals, out var refusals, OfferedMethods(peer));
         var phase1 = new Phase1Sa(header.InitiatorCookie, false, peer, local, remote, now)
         {
             CookieR = NewCookie(),
@@ -132,6 +142,7 @@ public sealed partial class IkeV1Engine
         }
 
         phase1.Chosen = choice.Offer;
+        ChooseAuthentication(phase1, choice.Authentication);
         phase1.InitiatorSaBody = sa.BodyBytes();
         ReadVendorIds(phase1, parsed.Payloads);
         var admitted = _phase1s.EnterHalfOpen(phase1, out var evicted);
@@ -167,7 +178,8 @@ public sealed partial class IkeV1Engine
 
         // The responder must return exactly one of our transforms.
         if (sa.Proposals is not [{ Transforms: [var transform] }]
-            || !ProposalSelection.TryMatchIke(transform, phase1.Peer.IkeProposals, out var chosen))
+            || !ProposalSelection.TryMatchIke(transform, phase1.Peer.IkeProposals, out var chosen, methods: OfferedMethods(phase1.Peer))
+            || !ProposalCodec.TryReadIke(transform, out var attributes, out _))
         {
             phase1.PeerAnswered = true;
             Fail(phase1, NotifyMessageType.BadProposalSyntax, "responder chose a transform we did not offer", actions);
@@ -177,12 +189,14 @@ public sealed partial class IkeV1Engine
         phase1.CookieR = header.ResponderCookie;
         phase1.PeerAnswered = true;
         phase1.Chosen = chosen;
+        ChooseAuthentication(phase1, (IkeAuthenticationMethod)attributes.AuthenticationMethod);
         ReadVendorIds(phase1, parsed.Payloads);
         phase1.Prf = new IkePrf(chosen!.Hash);
         phase1.Dh = DiffieHellmanFactory.Create(chosen.Group);
         phase1.PublicI = phase1.Dh.PublicValue.ToArray();
         phase1.NonceI = RandomNumberGenerator.GetBytes(NonceLength);
         var payloads = new List<IsakmpPayload> { new KeyExchangePayload(phase1.PublicI), new NoncePayload(phase1.NonceI) };
+        AddCertificateRequests(phase1, payloads);
         AddNatDiscovery(phase1, payloads);
         phase1.State = Phase1State.InitiatorSentKe;
         NextRequest(phase1, message, new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), now, actions);
@@ -218,9 +232,11 @@ public sealed partial class IkeV1Engine
         phase1.PublicR = phase1.Dh.PublicValue.ToArray();
         phase1.NonceI = nonce.Data.ToArray();
         phase1.NonceR = RandomNumberGenerator.GetBytes(NonceLength);
+        phase1.PeerRequestedAuthorities = PeerCertificates.RequestedAuthorities(parsed.Payloads);
         DetectNat(phase1, parsed.Payloads);
         DeriveKeys(phase1, sharedSecret);
         var payloads = new List<IsakmpPayload> { new KeyExchangePayload(phase1.PublicR), new NoncePayload(phase1.NonceR) };
+        AddCertificateRequests(phase1, payloads);
         AddNatDiscovery(phase1, payloads);
         phase1.State = Phase1State.ResponderSentKe;
         phase1.LastReceived = message.ToArray();
@@ -246,6 +262,7 @@ public sealed partial class IkeV1Engine
 
         phase1.PublicR = ke.Data.ToArray();
         phase1.NonceR = nonce.Data.ToArray();
+        phase1.PeerRequestedAuthorities = PeerCertificates.RequestedAuthorities(parsed.Payloads);
         DetectNat(phase1, parsed.Payloads);
         DeriveKeys(phase1, sharedSecret);
         if (phase1.UdpEncapsulation)
@@ -255,9 +272,19 @@ public sealed partial class IkeV1Engine
             phase1.Remote = new IPEndPoint(phase1.Remote.Address, IkePorts.NatTraversal);
         }
 
-        var id = (phase1.Peer.LocalIdentity ?? IkeIdentity.Address(phase1.Local.Address)).ToPayload();
-        var hashI = IkeV1KeyDerivation.HashI(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
-        var payloads = new List<IsakmpPayload> { id, new HashPayload(hashI) };
+        List<IsakmpPayload> payloads;
+        if (phase1.Certificates is null)
+        {
+            var id = (phase1.Peer.LocalIdentity ?? IkeIdentity.Address(phase1.Local.Address)).ToPayload();
+            var hashI = IkeV1KeyDerivation.HashI(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
+            payloads = [id, new HashPayload(hashI)];
+        }
+        else if (!TryBuildSignedIdentity(phase1, out payloads, out var failure))
+        {
+            Fail(phase1, null, failure, actions);
+            return;
+        }
+
         if (!_contacted.Contains(phase1.Remote.Address))
         {
             payloads.Add(new NotificationPayload(ProtocolId.Isakmp, NotifyMessageType.InitialContact, phase1.CookieBytes(), []));
@@ -272,6 +299,12 @@ public sealed partial class IkeV1Engine
 
     private void ResponderReceiveId(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, IPEndPoint local, IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)
     {
+        if (phase1.Certificates is not null)
+        {
+            ResponderReceiveSignedId(phase1, header, message, local, remote, now, actions);
+            return;
+        }
+
         if (!TryDecrypt(phase1, header, message, phase1.Iv, out var payloads, out _, out var nextIv)
             || Find<IdentificationPayload>(payloads) is not { } id || Find<HashPayload>(payloads) is not { } hash)
         {
@@ -287,6 +320,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        phase1.PeerIdentity = PeerCertificates.Describe(id);
         phase1.Iv = nextIv;
         phase1.Local = local;
         phase1.Remote = remote;
@@ -307,6 +341,12 @@ public sealed partial class IkeV1Engine
 
     private void InitiatorReceiveId(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
     {
+        if (phase1.Certificates is not null)
+        {
+            InitiatorReceiveSignedId(phase1, header, message, now, actions);
+            return;
+        }
+
         if (!TryDecrypt(phase1, header, message, phase1.Iv, out var payloads, out _, out var nextIv)
             || Find<IdentificationPayload>(payloads) is not { } id || Find<HashPayload>(payloads) is not { } hash)
         {
@@ -320,6 +360,7 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        phase1.PeerIdentity = PeerCertificates.Describe(id);
         phase1.Iv = nextIv;
         phase1.LastReceived = message.ToArray();
         Established(phase1, now, actions);
@@ -344,7 +385,7 @@ public sealed partial class IkeV1Engine
         Counters.MainModes++;
         var chosen = phase1.Chosen!;
         actions.Add(new IkeAuditEvent(IkeAuditKind.MainModeEstablished, phase1.Remote.Address, null, true,
-            $"Main Mode {(phase1.IsInitiator ? "initiator" : "responder")} {AlgorithmCatalog.DisplayName(chosen.Cipher)}/{AlgorithmCatalog.DisplayName(chosen.Hash)}/{AlgorithmCatalog.Name(chosen.Group)}{(phase1.UdpEncapsulation ? " NAT-T" : "")}"));
+            $"Main Mode {(phase1.IsInitiator ? "initiator" : "responder")} {AlgorithmCatalog.DisplayName(chosen.Cipher)}/{AlgorithmCatalog.DisplayName(chosen.Hash)}/{AlgorithmCatalog.Name(chosen.Group)}{(phase1.UdpEncapsulation ? " NAT-T" : "")}, {AuthenticationName(phase1.AuthenticationMethod)}, peer {phase1.PeerIdentity}"));
         foreach (var pending in phase1.Pending)
         {
             StartQuickMode(phase1, pending.Selector, pending.Policy, now, actions);
@@ -365,7 +406,9 @@ public sealed partial class IkeV1Engine
     private static void DeriveKeys(Phase1Sa phase1, byte[] sharedSecret)
     {
         var prf = phase1.Prf!;
-        phase1.Skeyid = IkeV1KeyDerivation.SkeyidPreSharedKey(prf, phase1.Peer.PreSharedKey, phase1.NonceI, phase1.NonceR);
+        phase1.Skeyid = phase1.Certificates is null
+            ? IkeV1KeyDerivation.SkeyidPreSharedKey(prf, phase1.Peer.PreSharedKey, phase1.NonceI, phase1.NonceR)
+            : IkeV1KeyDerivation.SkeyidSignature(prf, phase1.NonceI, phase1.NonceR, sharedSecret);
         var (d, a, e) = IkeV1KeyDerivation.SkeyidChildren(prf, phase1.Skeyid, sharedSecret, phase1.CookieI, phase1.CookieR);
         phase1.SkeyidD = d;
         phase1.SkeyidA = a;
@@ -397,6 +440,25 @@ public sealed partial class IkeV1Engine
             }
         }
     }
+
+    /// <summary>CERTREQs after the nonce of MM3 and MM4 when a signature method was chosen.</summary>
+    private static void AddCertificateRequests(Phase1Sa phase1, List<IsakmpPayload> payloads)
+    {
+        if (phase1.Certificates is { } certificates)
+        {
+            payloads.AddRange(PeerCertificates.Requests(certificates));
+        }
+    }
+
+    private static string AuthenticationName(IkeAuthenticationMethod method) => method switch
+    {
+        IkeAuthenticationMethod.PreSharedKey => "pre-shared key",
+        IkeAuthenticationMethod.RsaSignatures => "RSA signature",
+        IkeAuthenticationMethod.EcdsaSha256 => "ECDSA-256 signature",
+        IkeAuthenticationMethod.EcdsaSha384 => "ECDSA-384 signature",
+        IkeAuthenticationMethod.EcdsaSha512 => "ECDSA-521 signature",
+        _ => method.ToString(),
+    };
 
     /// <summary>NAT-D: the peer's view of the destination (us) first, then of its source (RFC 3947 §3.2).</summary>
     private static void AddNatDiscovery(Phase1Sa phase1, List<IsakmpPayload> payloads)

@@ -99,6 +99,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public void Reset()
     {
         _phase1s.Clear();
+        _validations.Clear();
         _inboundSpis.Clear();
         _contacted.Clear();
         _armed = null;
@@ -208,6 +209,12 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             return;
         }
 
+        if (phase1.State is Phase1State.InitiatorValidating or Phase1State.ResponderValidating)
+        {
+            PeerValidationTimedOut(phase1, actions);
+            return;
+        }
+
         if (!phase1.IsInitiator)
         {
             Log(actions, 21, $"half-open Main Mode from {phase1.Remote} timed out");
@@ -287,11 +294,16 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             _inboundSpis.Remove(installed.InboundSpi);
         }
 
+        if (phase1.ValidationId != 0)
+        {
+            _validations.Remove(phase1.ValidationId);
+        }
+
         _phase1s.Remove(phase1);
     }
 
     /// <summary>Ends a negotiation that failed: audit it, fail its waiting acquires, forget the state.</summary>
-    private void Fail(Phase1Sa phase1, NotifyMessageType? reason, string detail, List<IkeAction> actions)
+    private void Fail(Phase1Sa phase1, NotifyMessageType? reason, string detail, List<IkeAction> actions, IkeAuditKind kind = IkeAuditKind.NegotiationFailed)
     {
         Counters.NegotiationFailures++;
         if (reason == NotifyMessageType.AuthenticationFailed)
@@ -299,9 +311,14 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             Counters.AuthenticationFailures++;
         }
 
+        if (kind == IkeAuditKind.CertificateRejected)
+        {
+            Counters.CertificatesRejected++;
+        }
+
         // NO-PROPOSAL-CHOSEN here is the peer refusing ours: only it knows which attribute.
         var mismatch = reason == NotifyMessageType.NoProposalChosen ? ProposalMismatch.RefusedByPeer(IkeNegotiationMode.MainMode) : null;
-        actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Main Mode: {detail}", Mismatch: mismatch));
+        actions.Add(new IkeAuditEvent(kind, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Main Mode: {detail}", Mismatch: mismatch));
         foreach (var pending in phase1.Pending)
         {
             actions.Add(new IkeAuditEvent(IkeAuditKind.NegotiationFailed, phase1.Remote.Address, reason, phase1.PeerAnswered, $"Quick Mode not started: {detail}", pending.Selector, mismatch));

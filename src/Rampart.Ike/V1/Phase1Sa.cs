@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Rampart.Core.Algorithms;
 using Rampart.Core.Monitoring;
 using Rampart.Core.SecurityAssociations;
@@ -21,6 +22,10 @@ internal enum Phase1State
     ResponderSentSa,
     /// <summary>Responder sent MM4, waits for MM5.</summary>
     ResponderSentKe,
+    /// <summary>Initiator received a signed MM6 and waits for the host's validation of the peer's certificate.</summary>
+    InitiatorValidating,
+    /// <summary>Responder received a signed MM5 and waits for the host's validation before it sends MM6.</summary>
+    ResponderValidating,
     Established,
 }
 
@@ -54,6 +59,24 @@ internal sealed partial class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1Pee
     public byte[] InitiatorSaBody { get; set; } = [];
 
     public IkeProposal? Chosen { get; set; }
+
+    /// <summary>The authentication method chosen with <see cref="Chosen"/>; both sides authenticate with it.</summary>
+    public IkeAuthenticationMethod AuthenticationMethod { get; set; } = IkeAuthenticationMethod.PreSharedKey;
+
+    /// <summary>The certificate method of the peer configuration when a signature method was chosen.</summary>
+    public IkeCertificateAuthentication? Certificates { get; set; }
+
+    /// <summary>The authorities of the peer's CERTREQs (MM3 or MM4), for choosing our certificate.</summary>
+    public List<X500DistinguishedName> PeerRequestedAuthorities { get; set; } = [];
+
+    /// <summary>The <see cref="ValidatePeerCertificate"/> request this SA waits for; 0 when none.</summary>
+    public long ValidationId { get; set; }
+
+    /// <summary>The peer's MM5 carried INITIAL-CONTACT, acted on once its certificate is validated.</summary>
+    public bool PeerSentInitialContact { get; set; }
+
+    /// <summary>The peer's authenticated identity: its certificate's subject, or its ID with a pre-shared key.</summary>
+    public string? PeerIdentity { get; set; }
 
     public IDiffieHellman? Dh { get; set; }
 
@@ -148,7 +171,8 @@ internal sealed partial class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1Pee
         UdpEncapsulation,
         Installed.Count,
         Math.Round((now - Created).TotalSeconds, 1),
-        Expires is { } expires ? Math.Max(0, Math.Round((expires - now).TotalSeconds, 1)) : null);
+        Expires is { } expires ? Math.Max(0, Math.Round((expires - now).TotalSeconds, 1)) : null,
+        State == Phase1State.Established ? PeerIdentity : null);
 
     public void Dispose()
     {

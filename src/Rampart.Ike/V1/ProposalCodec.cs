@@ -7,7 +7,7 @@ namespace Rampart.Ike.V1;
 /// <summary>Maps IKE and IPsec proposals to and from transform payloads (RFC 2409 Appendix A, RFC 2407 §4.4-4.5).</summary>
 internal static class ProposalCodec
 {
-    public static TransformPayload EncodeIke(byte number, IkeProposal proposal)
+    public static TransformPayload EncodeIke(byte number, IkeProposal proposal, IkeAuthenticationMethod authentication = IkeAuthenticationMethod.PreSharedKey)
     {
         var attributes = new List<DataAttribute>
         {
@@ -19,7 +19,7 @@ internal static class ProposalCodec
         }
 
         attributes.Add(DataAttribute.Basic((ushort)IkeAttributeType.HashAlgorithm, (ushort)IkeHash(proposal.Hash)));
-        attributes.Add(DataAttribute.Basic((ushort)IkeAttributeType.AuthenticationMethod, (ushort)IkeAuthenticationMethod.PreSharedKey));
+        attributes.Add(DataAttribute.Basic((ushort)IkeAttributeType.AuthenticationMethod, (ushort)authentication));
         attributes.Add(DataAttribute.Basic((ushort)IkeAttributeType.GroupDescription, (ushort)proposal.Group));
         attributes.Add(DataAttribute.Basic((ushort)IkeAttributeType.LifeType, (ushort)LifeType.Seconds));
         attributes.Add(DataAttribute.Number((ushort)IkeAttributeType.LifeDuration, (ulong)proposal.Lifetime.TotalSeconds));

@@ -15,14 +15,20 @@ internal static class ProposalSelection
 {
     private const string None = "none";
 
-    /// <summary>A main mode transform we accept, with the proposal that carried it.</summary>
-    public sealed record IkeChoice(ProposalPayload Proposal, TransformPayload Transform, IkeProposal Offer);
+    /// <summary>A main mode transform we accept, with the proposal that carried it and its authentication method.</summary>
+    public sealed record IkeChoice(ProposalPayload Proposal, TransformPayload Transform, IkeProposal Offer, IkeAuthenticationMethod Authentication);
+
+    /// <summary>What a peer configuration without a method list accepts: pre-shared keys.</summary>
+    private static readonly IkeAuthenticationMethod[] PreSharedKeyOnly = [IkeAuthenticationMethod.PreSharedKey];
 
     /// <summary>A quick mode transform we accept, with the proposal that carried it and our proposal it matched.</summary>
     public sealed record IpsecChoice(ProposalPayload Proposal, TransformPayload Transform, ProposalCodec.IpsecOffer Offer, IpsecProposal Ours);
 
-    /// <summary>Responder: the first acceptable main mode transform, or null with the reasons in <paramref name="refusals"/>.</summary>
-    public static IkeChoice? ChooseIke(SecurityAssociationPayload sa, IReadOnlyList<IkeProposal> ours, out Refusals refusals)
+    /// <summary>
+    /// Responder: the first acceptable main mode transform (one of <paramref name="ours"/> with one of the
+    /// <paramref name="methods"/>, pre-shared key when null), or null with the reasons in <paramref name="refusals"/>.
+    /// </summary>
+    public static IkeChoice? ChooseIke(SecurityAssociationPayload sa, IReadOnlyList<IkeProposal> ours, out Refusals refusals, IReadOnlyList<IkeAuthenticationMethod>? methods = null)
     {
         refusals = new Refusals(IkeNegotiationMode.MainMode);
         foreach (var proposal in sa.Proposals)
@@ -35,9 +41,10 @@ internal static class ProposalSelection
 
             foreach (var transform in proposal.Transforms)
             {
-                if (TryMatchIke(transform, ours, out var offer, refusals, proposal.Number))
+                if (TryMatchIke(transform, ours, out var offer, refusals, proposal.Number, methods))
                 {
-                    return new IkeChoice(proposal, transform, offer!);
+                    ProposalCodec.TryReadIke(transform, out var attributes, out _);
+                    return new IkeChoice(proposal, transform, offer!, (IkeAuthenticationMethod)attributes.AuthenticationMethod);
                 }
             }
         }
@@ -63,9 +70,13 @@ internal static class ProposalSelection
         return null;
     }
 
-    /// <summary>True when <paramref name="transform"/> is a main mode transform one of <paramref name="ours"/> accepts (same cipher, hash and group).</summary>
-    public static bool TryMatchIke(TransformPayload transform, IReadOnlyList<IkeProposal> ours, out IkeProposal? offer, Refusals? refusals = null, byte proposalNumber = 1)
+    /// <summary>
+    /// True when <paramref name="transform"/> is a main mode transform one of <paramref name="ours"/> accepts (same cipher,
+    /// hash and group) with one of the authentication <paramref name="methods"/> (pre-shared key when null).
+    /// </summary>
+    public static bool TryMatchIke(TransformPayload transform, IReadOnlyList<IkeProposal> ours, out IkeProposal? offer, Refusals? refusals = null, byte proposalNumber = 1, IReadOnlyList<IkeAuthenticationMethod>? methods = null)
     {
+        methods ??= PreSharedKeyOnly;
         offer = null;
         void Refuse(int depth, string attribute, string expected, string received) =>
             refusals?.Add(proposalNumber, transform.Number, depth, attribute, expected, received);
@@ -98,9 +109,9 @@ internal static class ProposalSelection
             return false;
         }
 
-        if (received.AuthenticationMethod != (ulong)IkeAuthenticationMethod.PreSharedKey)
+        if (!methods.Any(m => (ulong)m == received.AuthenticationMethod))
         {
-            Refuse(4, "Authentication Method", AuthenticationName((ulong)IkeAuthenticationMethod.PreSharedKey), AuthenticationName(received.AuthenticationMethod));
+            Refuse(4, "Authentication Method", Either(methods.Select(m => AuthenticationName((ulong)m))), AuthenticationName(received.AuthenticationMethod));
             return false;
         }
 
@@ -270,6 +281,9 @@ internal static class ProposalSelection
         IkeAuthenticationMethod.RsaSignatures => "RSA Signatures",
         IkeAuthenticationMethod.RsaEncryption => "RSA Encryption",
         IkeAuthenticationMethod.RsaRevisedEncryption => "Revised RSA Encryption",
+        IkeAuthenticationMethod.EcdsaSha256 => "ECDSA-256",
+        IkeAuthenticationMethod.EcdsaSha384 => "ECDSA-384",
+        IkeAuthenticationMethod.EcdsaSha512 => "ECDSA-521",
         _ => $"unknown ({Number(method)})",
     };
 

@@ -30,6 +30,8 @@ internal sealed class SimHost(string address, IkeV1EngineOptions options)
 
     public List<IPAddress> DeadPeers { get; } = [];
 
+    public List<ValidatePeerCertificate> Validations { get; } = [];
+
     public DateTimeOffset? Timer { get; set; }
 
     public IPEndPoint IkeEndpoint => new(Address, IkePorts.Ike);
@@ -74,6 +76,9 @@ internal sealed class TwoEngines : IDisposable
 
     /// <summary>Return true to lose a datagram in flight.</summary>
     public Func<SimHost, SendDatagram, bool> Lose { get; set; } = (_, _) => false;
+
+    /// <summary>The host's certificate validation, answered at once; null leaves the request pending.</summary>
+    public Func<ValidatePeerCertificate, CertificateCheck?> Validate { get; set; } = _ => CertificateCheck.Valid;
 
     /// <summary>Every datagram delivered, in order, with its receiver.</summary>
     public List<(SimHost To, byte[] Datagram)> Delivered { get; } = [];
@@ -127,6 +132,16 @@ internal sealed class TwoEngines : IDisposable
                     break;
                 case PeerDead dead:
                     from.DeadPeers.Add(dead.Peer);
+                    break;
+                case ValidatePeerCertificate validate:
+                    from.Validations.Add(validate);
+                    if (Validate(validate) is { } result)
+                    {
+                        var completion = new List<IkeAction>();
+                        from.Engine.CompletePeerValidation(validate.RequestId, result, Now, completion);
+                        Dispatch(from, completion);
+                    }
+
                     break;
             }
         }
