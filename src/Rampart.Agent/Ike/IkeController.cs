@@ -414,8 +414,10 @@ public sealed partial class IkeController : IDisposable
     private void OnAudit(IkeAuditEvent audit, DateTimeOffset now)
     {
         // A Main Mode failure that ends no negotiation of ours was asked for by the peer, unauthenticated: rate limited.
-        var unsolicited = audit.Kind == IkeAuditKind.NegotiationFailed && audit.Selector is null;
-        if (audit.Kind == IkeAuditKind.NegotiationFailed)
+        // A refused certificate is such a failure too: any self-signed certificate gets that far.
+        var failure = audit.Kind is IkeAuditKind.NegotiationFailed or IkeAuditKind.CertificateRejected;
+        var unsolicited = failure && audit.Selector is null;
+        if (failure)
         {
             // A Main Mode that failed while an established one with the peer remains (a renewal) held no quick modes of ours.
             var failed = audit.Selector is null && _engine.HasEstablishedSa(audit.Peer)
