@@ -21,6 +21,19 @@ public class HarnessTests
     }
 
     [Theory]
+    [InlineData("setup0-cert-mm5-plain")]
+    [InlineData("setup0-cert-mm6-plain")]
+    public void IkeEngine_SealedSignedIdentitySeed_ReachesTheSignatureCheck(string seed)
+    {
+        var target = new IkeEngineTarget();
+
+        target.Run(FuzzInputs.Read("corpus", "ike-engine", seed));
+
+        // The seed's certificate parses and its key fits ECDSA-256; its signature was made in another negotiation.
+        Assert.Contains(target.LastActions, a => a is IkeAuditEvent { Kind: IkeAuditKind.NegotiationFailed } audit && audit.Detail.Contains("signature does not verify", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("setup0-informational-plain-r")]
     [InlineData("setup0-informational-plain-i")]
     public void IkeEngine_SealedDpdSeed_IsAcknowledged(string seed)

@@ -1,8 +1,11 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Rampart.Core;
 using Rampart.Core.Algorithms;
 using Rampart.Core.SecurityAssociations;
 using Rampart.Ike;
+using Rampart.Ike.Crypto;
 using Rampart.Ike.V1;
 using Rampart.Ike.Wire;
 
@@ -15,7 +18,9 @@ namespace Rampart.Fuzz.Targets;
 /// copies the cookies, bit 2 the message ID, from the datagram the real peer would send next (so a mutated message
 /// reaches the state's handler instead of the unknown-cookie drop); bit 1 sends it between UDP 4500 endpoints (bare, as the transport hands it over without its non-ESP marker);
 /// bits 3-4 run the engine's timer afterwards; bit 5 encrypts the message with the receiver's ISAKMP SA keys
-/// (<see cref="IsakmpSealer"/>), so that fuzzed payloads get behind the encryption and quick mode's HASH(1).
+/// (<see cref="IsakmpSealer"/>), so that fuzzed payloads get behind the encryption and quick mode's HASH(1); bit 6
+/// negotiates with ECDSA certificates instead of the pre-shared key (CERTREQ, CERT, SIG, ID checks; the host's
+/// validation answers "valid" at once).
 /// </summary>
 internal sealed class IkeEngineTarget : IFuzzTarget
 {
@@ -23,6 +28,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
     private const int NatTraversalPort = 2;
     private const int PatchMessageId = 4;
     private const int Seal = 0x20;
+    private const int Certificates = 0x40;
 
     // Flags bits 3-4: whether the receiving engine's timer runs after the datagram, and when: none, a retransmission,
     // the half-open timeout, past every lifetime.
@@ -46,7 +52,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
         var flags = input[1];
         var datagram = input[2..].ToArray();
 
-        using var run = new Negotiation(setup);
+        using var run = new Negotiation((flags & Certificates) != 0 ? setup with { Certificates = true } : setup);
         run.Deliver(step);
         if (run.NextOrLast() is { } reference)
         {
@@ -87,6 +93,40 @@ internal sealed class IkeEngineTarget : IFuzzTarget
                 var selector = (byte)(s + (Setups.Length * ((toResponder ? 1 : 0) + (2 * step))));
                 yield return ($"setup{s}-{name}", [selector, (byte)flags, .. plaintext]);
             }
+        }
+
+        // Certificate authentication on the first setup: the clear messages (CERTREQs) and MM5/MM6 in clear, sealed.
+        var signed = Setups[0] with { Certificates = true };
+        var signedTranscript = RecordNegotiation(signed);
+        for (var step = 0; step < 4; step++)
+        {
+            var selector = (byte)(Setups.Length * ((signedTranscript[step].ToResponder ? 1 : 0) + (2 * step)));
+            yield return ($"setup0-cert-step{step:D2}", [selector, PatchCookies | PatchMessageId | Certificates, .. signedTranscript[step].Datagram]);
+        }
+
+        foreach (var (name, step, toResponder, plaintext) in SignedIdentitySeeds(signed))
+        {
+            var selector = (byte)(Setups.Length * ((toResponder ? 1 : 0) + (2 * step)));
+            yield return ($"setup0-cert-{name}", [selector, Seal | PatchCookies | Certificates, .. plaintext]);
+        }
+    }
+
+    /// <summary>MM5 (to the responder) and MM6 (to the initiator) of a certificate negotiation, decrypted: ID, CERT, SIG.</summary>
+    public static IEnumerable<(string Name, int Step, bool ToResponder, byte[] Plaintext)> SignedIdentitySeeds(Setup setup)
+    {
+        using var run = new Negotiation(setup);
+        run.Deliver(int.MaxValue);
+        var mm5 = run.Transcript[4].Datagram;
+        var responder = run.Engine(toResponder: true).IsakmpSas()[0];
+        var initialIv = IkeV1KeyDerivation.InitialIv(responder.Prf!, responder.PublicI, responder.PublicR, responder.Cipher!.BlockSize);
+        if (IsakmpSealer.OpenMainMode(responder, mm5, initialIv) is { } mm5Plain)
+        {
+            yield return ("mm5-plain", 4, true, mm5Plain);
+        }
+
+        if (IsakmpSealer.OpenMainMode(responder, run.Transcript[5].Datagram, mm5[^responder.Cipher.BlockSize..]) is { } mm6Plain)
+        {
+            yield return ("mm6-plain", 5, false, mm6Plain);
         }
     }
 
@@ -129,6 +169,9 @@ internal sealed class IkeEngineTarget : IFuzzTarget
     {
         public int Steps { get; init; } = -1;
 
+        /// <summary>Authenticate with ECDSA P-256 certificates instead of the pre-shared key (same number of messages).</summary>
+        public bool Certificates { get; init; }
+
         /// <summary>Datagrams a full negotiation of this setup delivers (computed once).</summary>
         public Setup WithSteps()
         {
@@ -165,8 +208,9 @@ internal sealed class IkeEngineTarget : IFuzzTarget
 
         public Negotiation(Setup setup)
         {
-            var initiatorPeer = new IkeV1PeerConfig(AddressR, Psk, [setup.Phase1]) { ForceUdpEncapsulation = setup.ForceUdpEncapsulation };
-            var responderPeer = new IkeV1PeerConfig(AddressI, Psk, [setup.Phase1]);
+            IkeAuthentication Method(X509Certificate2 host) => setup.Certificates ? HostCertificates.Method(host) : new IkePreSharedKey(Psk);
+            var initiatorPeer = new IkeV1PeerConfig(AddressR, [Method(HostCertificates.Initiator)], [setup.Phase1]) { ForceUdpEncapsulation = setup.ForceUdpEncapsulation };
+            var responderPeer = new IkeV1PeerConfig(AddressI, [Method(HostCertificates.Responder)], [setup.Phase1]);
             _initiator = new IkeV1Engine(new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null });
             _responder = new IkeV1Engine(new IkeV1EngineOptions
             {
@@ -210,6 +254,7 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             var engine = toResponder ? _responder : _initiator;
             var actions = new List<IkeAction>();
             engine.ProcessDatagram(datagram, local, remote, Now, actions);
+            CompleteValidations(engine, actions);
 
             if (timerDelay is { } delay)
             {
@@ -225,8 +270,18 @@ internal sealed class IkeEngineTarget : IFuzzTarget
             _responder.Dispose();
         }
 
+        /// <summary>The host's certificate validation, answered "valid" at once so the exchange goes on.</summary>
+        private static void CompleteValidations(IkeV1Engine engine, List<IkeAction> actions)
+        {
+            foreach (var validate in actions.OfType<ValidatePeerCertificate>().ToList())
+            {
+                engine.CompletePeerValidation(validate.RequestId, CertificateCheck.Valid, Now, actions);
+            }
+        }
+
         private void Queue(bool toResponder, List<IkeAction> actions)
         {
+            CompleteValidations(toResponder ? _initiator : _responder, actions);
             foreach (var action in actions)
             {
                 if (action is SendDatagram send)
@@ -234,6 +289,29 @@ internal sealed class IkeEngineTarget : IFuzzTarget
                     _inFlight.Enqueue((toResponder, send));
                 }
             }
+        }
+    }
+
+    /// <summary>Two self-signed ECDSA P-256 host certificates, made once per process (key generation is not fuzzed).</summary>
+    private static class HostCertificates
+    {
+        public static X509Certificate2 Initiator { get; } = Create("CN=fuzz-initiator");
+
+        public static X509Certificate2 Responder { get; } = Create("CN=fuzz-responder");
+
+        public static IkeCertificateAuthentication Method(X509Certificate2 host) => new()
+        {
+            CaNames = ["fuzz"],
+            RequestedAuthorities = [new X500DistinguishedName("CN=fuzz-initiator"), new X500DistinguishedName("CN=fuzz-responder")],
+            SignatureKinds = [IkeSignatureKind.EcdsaP256],
+            ChooseCredential = (_, kind) => kind == IkeSignatureKind.EcdsaP256 ? new IkeCertificateCredential(host, []) : null,
+        };
+
+        private static X509Certificate2 Create(string subject)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+            return request.CreateSelfSigned(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2036, 1, 1, 0, 0, 0, TimeSpan.Zero));
         }
     }
 }

@@ -87,6 +87,30 @@ internal static class IsakmpSealer
         return plain;
     }
 
+    /// <summary>The plaintext form of an encrypted Main Mode message (MM5, MM6) of <paramref name="phase1"/>, given its IV.</summary>
+    public static byte[]? OpenMainMode(Phase1Sa phase1, ReadOnlySpan<byte> message, byte[] iv)
+    {
+        if (phase1.Cipher is not { } cipher || message.Length <= IsakmpHeader.Size)
+        {
+            return null;
+        }
+
+        var decrypted = new byte[message.Length - IsakmpHeader.Size];
+        var payloads = new List<IsakmpPayload>();
+        if (!cipher.TryDecrypt(message[IsakmpHeader.Size..], iv, decrypted)
+            || !PayloadChain.TryParse((PayloadType)message[16], decrypted, payloads, out var consumed, out _))
+        {
+            return null;
+        }
+
+        var plain = new byte[IsakmpHeader.Size + consumed];
+        message[..IsakmpHeader.Size].CopyTo(plain);
+        plain[19] &= unchecked((byte)~IsakmpFlags.Encryption);
+        BinaryPrimitives.WriteUInt32BigEndian(plain.AsSpan(24), (uint)plain.Length);
+        decrypted.AsSpan(0, consumed).CopyTo(plain.AsSpan(IsakmpHeader.Size));
+        return plain;
+    }
+
     private static Phase1Sa? Find(IkeV1Engine engine, ReadOnlySpan<byte> message)
     {
         var cookieI = BinaryPrimitives.ReadUInt64BigEndian(message);
