@@ -10,12 +10,15 @@ internal static class Cli
 {
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to stdout" };
 
-    /// <summary>Applies an edit; prints its message, or its errors on stderr and exits 1.</summary>
+    /// <summary>
+    /// Applies an edit; prints its message, or its errors on stderr and exits 1. An edit assigning a policy, or
+    /// changing the assigned one, is refused when its certificate methods cannot work here (<see cref="CertificateGate"/>).
+    /// </summary>
     public static int Update(Func<PolicySnapshot, PolicyEdit> edit)
     {
         RequireStoreAccess("changing the policy store");
         using var store = SqlitePolicyStore.Open();
-        var result = store.Update(edit);
+        var result = store.Update(before => CertificateGate.Apply(before, edit(before)));
         if (!result.Committed)
         {
             foreach (var error in result.Errors)
@@ -56,7 +59,7 @@ internal static class Cli
     }
 
     /// <summary>The store is root's (0600 in a 0700 or 0710 directory): say so instead of failing on a file mode.</summary>
-    private static void RequireStoreAccess(string what)
+    public static void RequireStoreAccess(string what)
     {
         if (!StateDirectory.CallerOwns(StoreLocation.Home))
         {

@@ -14,6 +14,8 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     MonitorCommands.Create(),
     AuditCommands.Create(),
     TraceCommands.Create(),
+    CertCommands.Create(),
+    CaCommands.Create(),
     DemoCommand.Create(),
 };
 return CliRunner.Run(root, args);

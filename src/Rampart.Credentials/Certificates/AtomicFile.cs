@@ -7,7 +7,7 @@ namespace Rampart.Credentials.Certificates;
 /// mode from the start, flushed to disk, renamed over the old one (rename replaces a link, never follows it), and the
 /// directory flushed so the rename itself survives a power cut.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
