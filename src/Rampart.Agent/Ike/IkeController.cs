@@ -71,6 +71,13 @@ public sealed partial class IkeController : IDisposable
             DpdRetransmits = engineOptions.DpdRetransmits,
             MainModeRenewalPoint = engineOptions.MainModeRenewalPoint,
             MainModeRenewalRecheck = engineOptions.MainModeRenewalRecheck,
+            Fragmentation = engineOptions.Fragmentation,
+            FragmentSize = engineOptions.FragmentSize,
+            MaxFragmentsPerMessage = engineOptions.MaxFragmentsPerMessage,
+            MaxReassembledBytes = engineOptions.MaxReassembledBytes,
+            MaxReassembliesPerPeer = engineOptions.MaxReassembliesPerPeer,
+            MaxReassemblies = engineOptions.MaxReassemblies,
+            ReassemblyTimeout = engineOptions.ReassemblyTimeout,
             ShouldRenewMainMode = IsSendingTo,
         });
     }
@@ -130,6 +137,7 @@ public sealed partial class IkeController : IDisposable
         HalfOpenEvicted = _engine.Counters.HalfOpenEvicted,
         HalfOpenRefused = _engine.Counters.HalfOpenRefused,
         FailureAuditsSuppressed = _failureAudits.Suppressed,
+        Fragments = new IkeFragmentCounters(_engine.Counters.FragmentsSent, _engine.Counters.FragmentsReceived, _engine.Counters.MessagesReassembled, _engine.Counters.ReassembliesDropped),
     };
 
     public IkeStatus Status()

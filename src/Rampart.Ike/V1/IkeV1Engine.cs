@@ -101,6 +101,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         _phase1s.Clear();
         _inboundSpis.Clear();
         _contacted.Clear();
+        Reassembly.Clear();
         _armed = null;
         _scheduled = null;
     }
@@ -132,6 +133,12 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         }
 
         datagram = datagram[..(int)header.Length];
+        if (header.NextPayload == PayloadType.Fragment)
+        {
+            ReceiveFragment(datagram, local, remote, now, actions);
+            return;
+        }
+
         try
         {
             switch (header.Exchange)
@@ -162,6 +169,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public void OnTimer(DateTimeOffset now, List<IkeAction> actions)
     {
         _armed = null;
+        Reassembly.Expire(now);
         foreach (var phase1 in _phase1s.All.ToList())
         {
             foreach (var exchange in phase1.QuickModes.Values.ToList())
