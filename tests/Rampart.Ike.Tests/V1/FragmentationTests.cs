@@ -387,6 +387,40 @@ public class FragmentationTests
         Assert.Empty(actions.OfType<SendDatagram>());
     }
 
+    [Theory]
+    [InlineData("192.0.2.1", "192.0.2.2", 500, 300 - 20 - 8)]
+    [InlineData("192.0.2.1", "192.0.2.2", 4500, 300 - 20 - 8 - 4)]
+    [InlineData("2001:db8::1", "2001:db8::2", 500, 300 - 40 - 8)]
+    [InlineData("2001:db8::1", "2001:db8::2", 4500, 300 - 40 - 8 - 4)]
+    public void FragmentSize_CountsTheIpAndUdpHeadersAndTheNonEspMarker(string localAddress, string remoteAddress, int port, int largest)
+    {
+        var counters = new IkeV1Counters();
+        var fragmenter = new MessageFragmenter(FragmentSize, counters);
+        var local = new IPEndPoint(IPAddress.Parse(localAddress), port);
+        var remote = new IPEndPoint(IPAddress.Parse(remoteAddress), port);
+        var fits = Message(largest);
+        var actions = new List<IkeAction>();
+
+        fragmenter.Send(fits, local, remote, actions);
+        Assert.Same(fits, Assert.Single(actions.OfType<SendDatagram>()).Datagram);
+
+        actions.Clear();
+        var tooLarge = Message(largest + 1);
+        fragmenter.Send(tooLarge, local, remote, actions);
+        var fragments = actions.OfType<SendDatagram>().Select(s => s.Datagram).ToList();
+        Assert.Equal(2, fragments.Count);
+        Assert.Equal(largest, fragments[0].Length);
+        Assert.Equal(2, counters.FragmentsSent);
+        Assert.All(actions.OfType<SendDatagram>(), s => Assert.Equal((local, remote), (s.Local, s.Remote)));
+
+        static byte[] Message(int length)
+        {
+            var message = new byte[length];
+            new IsakmpHeader(0xAA, 0xBB, PayloadType.Hash, ExchangeType.QuickMode, IsakmpFlags.Encryption, 7, (uint)length).Write(message);
+            return message;
+        }
+    }
+
     [Fact]
     public void FragmentSizeBelowTheMinimum_IsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new IkeV1Engine(new IkeV1EngineOptions
