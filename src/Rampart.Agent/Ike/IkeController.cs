@@ -92,6 +92,13 @@ public sealed partial class IkeController : IDisposable
             DpdRetransmits = engineOptions.DpdRetransmits,
             MainModeRenewalPoint = engineOptions.MainModeRenewalPoint,
             MainModeRenewalRecheck = engineOptions.MainModeRenewalRecheck,
+            Fragmentation = engineOptions.Fragmentation,
+            FragmentSize = engineOptions.FragmentSize,
+            MaxFragmentsPerMessage = engineOptions.MaxFragmentsPerMessage,
+            MaxReassembledBytes = engineOptions.MaxReassembledBytes,
+            MaxReassembliesPerPeer = engineOptions.MaxReassembliesPerPeer,
+            MaxReassemblies = engineOptions.MaxReassemblies,
+            ReassemblyTimeout = engineOptions.ReassemblyTimeout,
             ShouldRenewMainMode = IsSendingTo,
         });
     }
@@ -153,6 +160,7 @@ public sealed partial class IkeController : IDisposable
         FailureAuditsSuppressed = _failureAudits.Suppressed,
         CertificatesRejected = _engine.Counters.CertificatesRejected,
         CrlFailures = _crlFailures,
+        Fragments = new IkeFragmentCounters(_engine.Counters.FragmentsSent, _engine.Counters.FragmentsReceived, _engine.Counters.MessagesReassembled, _engine.Counters.ReassembliesDropped),
     };
 
     public IkeStatus Status()

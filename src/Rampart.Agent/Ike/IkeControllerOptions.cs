@@ -30,8 +30,9 @@ public sealed record IkeControllerOptions
     public int FailureAuditsPerInterval { get; init; } = 10;
 
     /// <summary>
-    /// The defaults, with the fallback wait overridden by <c>RAMPART_IKE_FALLBACK_MS</c> and the dead peer idle period
-    /// by <c>RAMPART_IKE_DPD_IDLE_MS</c> when set (tests shorten them).
+    /// The defaults, with the fallback wait overridden by <c>RAMPART_IKE_FALLBACK_MS</c>, the dead peer idle period
+    /// by <c>RAMPART_IKE_DPD_IDLE_MS</c> (tests shorten them) and the IKE fragment size (the largest IP packet an IKE
+    /// message fills) by <c>RAMPART_IKE_FRAGMENT_SIZE</c> when set (tests make messages leave in fragments).
     /// </summary>
     public static IkeControllerOptions FromEnvironment()
     {
@@ -46,11 +47,18 @@ public sealed record IkeControllerOptions
             options = options with { DeadPeerIdle = idle };
         }
 
+        if (Number("RAMPART_IKE_FRAGMENT_SIZE") is { } fragmentSize)
+        {
+            options = options with { Engine = new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null, FragmentSize = Math.Max(fragmentSize, IkeV1EngineOptions.MinFragmentSize) } };
+        }
+
         return options;
     }
 
-    private static TimeSpan? Milliseconds(string variable) =>
-        int.TryParse(Environment.GetEnvironmentVariable(variable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
-            ? TimeSpan.FromMilliseconds(milliseconds)
+    private static TimeSpan? Milliseconds(string variable) => Number(variable) is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : null;
+
+    private static int? Number(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            ? number
             : null;
 }

@@ -23,6 +23,11 @@ public static class IkeMessageSummary
             return text + $" encrypted, first payload {header.NextPayload}";
         }
 
+        if (IkeFragment.TryParse(message, out _, out var fragment))
+        {
+            return text + string.Create(CultureInfo.InvariantCulture, $" fragment {fragment.Number}{(fragment.IsLast ? " (last)" : "")} of message {fragment.Id:x4}, {fragment.Data.Length} bytes");
+        }
+
         var payloads = new List<IsakmpPayload>();
         var body = message[IsakmpHeader.Size..Math.Min(message.Length, (int)header.Length)];
         return PayloadChain.TryParse(header.NextPayload, body, payloads, out _, out _)

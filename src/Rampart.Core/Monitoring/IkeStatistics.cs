@@ -54,6 +54,9 @@ public sealed record IkeStatistics(
     /// <summary>Audit records dropped because the audit writer's queue was full.</summary>
     public long AuditRecordsDropped { get; init; }
 
+    /// <summary>IKE fragmentation: fragments sent and received, messages reassembled, reassemblies given up.</summary>
+    public IkeFragmentCounters Fragments { get; init; } = IkeFragmentCounters.Zero;
+
     /// <summary>The flood counters above, grouped as the monitor shows them (not a field of <c>ike.status</c>).</summary>
     [JsonIgnore]
     public IkeFloodCounters Flood => new(DroppedDatagrams, HalfOpenEvicted, HalfOpenRefused, FailureAuditsSuppressed, AuditRecordsDropped);

@@ -54,4 +54,19 @@ public sealed class IkeV1Counters
 
     /// <summary>Main Modes started to replace an ISAKMP SA in use before its lifetime ends.</summary>
     public long MainModeRenewals { get; internal set; }
+
+    /// <summary>IKE fragments sent (a message sent in N fragments counts N, each retransmission again).</summary>
+    public long FragmentsSent { get; internal set; }
+
+    /// <summary>Well-formed IKE fragments received, duplicates included.</summary>
+    public long FragmentsReceived { get; internal set; }
+
+    /// <summary>Messages reassembled from fragments and handed to the exchanges.</summary>
+    public long MessagesReassembled { get; internal set; }
+
+    /// <summary>
+    /// Reassemblies given up: too many fragments, too many bytes, inconsistent last fragments, timed out, evicted by a
+    /// newer one past the bounds, or reassembled into a message with other cookies than its fragments.
+    /// </summary>
+    public long ReassembliesDropped { get; internal set; }
 }

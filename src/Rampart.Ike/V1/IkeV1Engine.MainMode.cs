@@ -30,6 +30,7 @@ public sealed partial class IkeV1Engine
         }
 
         payloads.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
+        OfferFragmentation(payloads);
         phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
         phase1.Due = Scheduled(now + Backoff(0));
         Log(actions, 1, $"Main Mode started with {phase1.Remote}");
@@ -145,6 +146,7 @@ public sealed partial class IkeV1Engine
         ChooseAuthentication(phase1, choice.Authentication);
         phase1.InitiatorSaBody = sa.BodyBytes();
         ReadVendorIds(phase1, parsed.Payloads);
+        ReadFragmentationVendorId(phase1, parsed.Payloads);
         var admitted = _phase1s.EnterHalfOpen(phase1, out var evicted);
         Counters.HalfOpenEvicted += evicted;
         if (!admitted)
@@ -163,6 +165,7 @@ public sealed partial class IkeV1Engine
         }
 
         reply.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
+        AnswerFragmentation(phase1, reply);
         phase1.LastReceived = message.ToArray();
         phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), reply).ToArray(), actions);
         phase1.Due = Scheduled(now + options.HalfOpenTimeout);
@@ -191,6 +194,7 @@ public sealed partial class IkeV1Engine
         phase1.Chosen = chosen;
         ChooseAuthentication(phase1, (IkeAuthenticationMethod)attributes.AuthenticationMethod);
         ReadVendorIds(phase1, parsed.Payloads);
+        ReadFragmentationVendorId(phase1, parsed.Payloads);
         phase1.Prf = new IkePrf(chosen!.Hash);
         phase1.Dh = DiffieHellmanFactory.Create(chosen.Group);
         phase1.PublicI = phase1.Dh.PublicValue.ToArray();

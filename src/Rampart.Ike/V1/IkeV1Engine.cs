@@ -102,6 +102,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         _validations.Clear();
         _inboundSpis.Clear();
         _contacted.Clear();
+        Reassembly.Clear();
         _armed = null;
         _scheduled = null;
     }
@@ -133,6 +134,12 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
         }
 
         datagram = datagram[..(int)header.Length];
+        if (header.NextPayload == PayloadType.Fragment)
+        {
+            ReceiveFragment(datagram, local, remote, now, actions);
+            return;
+        }
+
         try
         {
             switch (header.Exchange)
@@ -163,6 +170,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     public void OnTimer(DateTimeOffset now, List<IkeAction> actions)
     {
         _armed = null;
+        Reassembly.Expire(now);
         foreach (var phase1 in _phase1s.All.ToList())
         {
             foreach (var exchange in phase1.QuickModes.Values.ToList())

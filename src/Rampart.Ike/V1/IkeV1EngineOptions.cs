@@ -49,4 +49,36 @@ public sealed class IkeV1EngineOptions
 
     /// <summary>How long a finished quick mode is remembered to answer a retransmitted last message.</summary>
     public TimeSpan CompletedExchangeLinger { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// IKE fragmentation (the FRAGMENTATION vendor ID of Cisco, Windows and strongSwan): announce it in Main Mode,
+    /// send a message larger than <see cref="FragmentSize"/> in fragments to a peer that announced it, and reassemble
+    /// fragments received. Off: no vendor ID, nothing fragmented, fragments received are dropped.
+    /// </summary>
+    public bool Fragmentation { get; init; } = true;
+
+    /// <summary>
+    /// The largest IP packet an IKE message may fill (IP and UDP headers and port 4500's non-ESP marker included) before
+    /// it goes in fragments. 1280, the smallest MTU IPv6 allows, so messages cross any IPv6 path and most IPv4 ones
+    /// without IP fragmentation, which NATs and firewalls often drop. At least <see cref="MinFragmentSize"/>.
+    /// </summary>
+    public int FragmentSize { get; init; } = 1280;
+
+    /// <summary>The smallest <see cref="FragmentSize"/>: an IPv6 packet on port 4500 still carries 168 bytes of the message.</summary>
+    public const int MinFragmentSize = 256;
+
+    /// <summary>Fragments one received message may have; a fragment numbered higher ends its reassembly.</summary>
+    public int MaxFragmentsPerMessage { get; init; } = 32;
+
+    /// <summary>Bytes one reassembled message may hold; past it the reassembly is dropped.</summary>
+    public int MaxReassembledBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Reassemblies in progress from one address; a new one past it drops that address's oldest.</summary>
+    public int MaxReassembliesPerPeer { get; init; } = 4;
+
+    /// <summary>Reassemblies in progress in all; a new one past it drops the oldest.</summary>
+    public int MaxReassemblies { get; init; } = 128;
+
+    /// <summary>How long the fragments of an incomplete message are kept (retransmissions may complete it).</summary>
+    public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -28,8 +28,24 @@ internal sealed partial class Phase1Sa
         return message;
     }
 
-    /// <summary>Sends a bare ISAKMP message: the transport adds the non-ESP marker once it leaves from port 4500.</summary>
-    public void Resend(byte[] message, List<IkeAction> actions) => actions.Add(new SendDatagram(Local, Remote, message));
+    /// <summary>Set once the peer announced the FRAGMENTATION vendor ID (and we do fragmentation): large messages go in fragments.</summary>
+    public MessageFragmenter? Fragmenter { get; set; }
+
+    /// <summary>
+    /// Sends a bare ISAKMP message (the transport adds the non-ESP marker once it leaves from port 4500), in fragments
+    /// when the peer takes them and it is too large.
+    /// </summary>
+    public void Resend(byte[] message, List<IkeAction> actions)
+    {
+        if (Fragmenter is { } fragmenter)
+        {
+            fragmenter.Send(message, Local, Remote, actions);
+        }
+        else
+        {
+            actions.Add(new SendDatagram(Local, Remote, message));
+        }
+    }
 
     /// <summary>Serialises and encrypts payloads with the CBC chain in <paramref name="iv"/>, which moves to the last ciphertext block.</summary>
     public byte[] Encrypt(IsakmpHeader header, List<IsakmpPayload> payloads, ref byte[] iv)

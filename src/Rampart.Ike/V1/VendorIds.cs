@@ -1,8 +1,19 @@
+using System.Buffers.Binary;
+
 namespace Rampart.Ike.V1;
 
-/// <summary>Vendor IDs that switch on protocol extensions (RFC 3947 §3.1 and its drafts, RFC 3706 §7).</summary>
+/// <summary>Vendor IDs that switch on protocol extensions (RFC 3947 §3.1 and its drafts, RFC 3706 §7, IKE fragmentation).</summary>
 internal static class VendorIds
 {
+    /// <summary>
+    /// MD5("FRAGMENTATION") followed by capability flags 0x80000000 (Main and Aggressive Mode messages may be sent in
+    /// fragments), as Cisco and strongSwan send it. Windows sends the bare 16-byte hash and accepts either.
+    /// </summary>
+    public static readonly byte[] Fragmentation = Convert.FromHexString("4048b7d56ebce88525e7de7f00d6c2d380000000");
+
+    private const int FragmentationHashLength = 16;
+    private const uint FragmentationOfPhase1 = 0x80000000;
+
     /// <summary>MD5("RFC 3947").</summary>
     public static readonly byte[] NatTraversalRfc3947 = Convert.FromHexString("4a131c81070358455c5728f20e95452f");
 
@@ -17,4 +28,15 @@ internal static class VendorIds
 
     /// <summary>RFC 3706 dead peer detection, version 1.0.</summary>
     public static readonly byte[] DeadPeerDetection = Convert.FromHexString("afcad71368a1f1c96b8696fc77570100");
+
+    /// <summary>The peer can receive fragments: the FRAGMENTATION hash alone, or with flags that include phase 1 messages.</summary>
+    public static bool IsFragmentation(ReadOnlySpan<byte> vendorId) =>
+        vendorId.Length >= FragmentationHashLength
+        && vendorId[..FragmentationHashLength].SequenceEqual(Fragmentation.AsSpan(0, FragmentationHashLength))
+        && vendorId.Length switch
+        {
+            FragmentationHashLength => true,
+            FragmentationHashLength + 4 => (BinaryPrimitives.ReadUInt32BigEndian(vendorId[FragmentationHashLength..]) & FragmentationOfPhase1) != 0,
+            _ => false,
+        };
 }

@@ -1,6 +1,6 @@
 namespace Rampart.Ike.Wire;
 
-/// <summary>ISAKMP payload types (RFC 2408 §3.1, RFC 3947 §3, draft-ietf-ipsec-nat-t-ike-02 private values).</summary>
+/// <summary>ISAKMP payload types (RFC 2408 §3.1, RFC 3947 §3, draft-ietf-ipsec-nat-t-ike-02 and vendor private values).</summary>
 public enum PayloadType : byte
 {
     None = 0,
@@ -23,4 +23,6 @@ public enum PayloadType : byte
     NatDiscoveryDraft = 130,
     /// <summary>NAT-OA as numbered by the NAT-T drafts before RFC 3947.</summary>
     NatOriginalAddressDraft = 131,
+    /// <summary>IKEv1 fragment, negotiated by the FRAGMENTATION vendor ID (Cisco, Microsoft, strongSwan; not RFC 7383).</summary>
+    Fragment = 132,
 }

@@ -23,6 +23,12 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
     /// <summary>Marks charon's own IKE and ESP-in-UDP sockets so the tunnel's route to the peer does not capture them.</summary>
     private const string BypassMark = "0x42";
 
+    /// <summary>The connection's <c>fragmentation</c> (yes, accept, force, no); null = strongSwan's default (yes).</summary>
+    public string? Fragmentation { get; init; }
+
+    /// <summary><c>charon.fragment_size</c>: the largest IP packet of a fragment; null = strongSwan's default (1280).</summary>
+    public int? FragmentSize { get; init; }
+
     /// <summary>Writes both files into <paramref name="directory"/> (created 0700: swanctl.conf holds the key).</summary>
     public void WriteTo(string directory, string viciSocket, string log)
     {
@@ -33,13 +39,13 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
             throw new InvalidOperationException("the pre-shared key cannot hold a double quote in swanctl.conf");
         }
 
-        File.WriteAllText(Path.Combine(directory, "strongswan.conf"), StrongSwanConf(viciSocket, log));
+        File.WriteAllText(Path.Combine(directory, "strongswan.conf"), StrongSwanConf(viciSocket, log, FragmentSize));
         var swanctl = Path.Combine(directory, "swanctl.conf");
         File.WriteAllText(swanctl, SwanctlConf());
         File.SetUnixFileMode(swanctl, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    private static string StrongSwanConf(string viciSocket, string log) => string.Create(CultureInfo.InvariantCulture, $$"""
+    private static string StrongSwanConf(string viciSocket, string log, int? fragmentSize) => string.Create(CultureInfo.InvariantCulture, $$"""
         # One private charon of Rampart's interop tests (tests/Rampart.Interop.Tests/Harness/StrongSwanPeer.cs).
         charon {
             load = {{CharonPlugins}}
@@ -47,6 +53,7 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
             port_nat_t = 4500
             send_vendor_id = yes
             retransmit_tries = 3
+            {{(fragmentSize is { } size ? $"fragment_size = {size}" : "# fragment_size: the default")}}
             install_virtual_ip = no
             # Tunnel routes go to table 220, reached by "not fwmark {{BypassMark}}": charon's own packets skip it.
             install_routes = yes
@@ -104,6 +111,7 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
                 remote_addrs = {{RemoteAddress}}
                 proposals = {{IkeProposals}}
                 rekey_time = 4h
+                {{(Fragmentation is { } fragmentation ? $"fragmentation = {fragmentation}" : "# fragmentation: the default")}}
                 # strongSwan answers dead peer detection but does not probe itself.
                 dpd_delay = 0
                 local {

@@ -21,16 +21,21 @@ public sealed class StrongSwanLab : IDisposable
     private readonly BackgroundProcess? _capture;
     private readonly StrongSwanPeer? _strongSwan;
 
-    public StrongSwanLab(CipherSuite suite, string rampartPsk = StrongSwanPsk, IReadOnlyList<string>? rampartEnvironment = null)
+    /// <summary>Starts the lab; <paramref name="fragmentation"/> sets the veth's MTU and both sides' IKE fragmentation (null = MTU 1500, both defaults).</summary>
+    public StrongSwanLab(CipherSuite suite, string rampartPsk = StrongSwanPsk, IReadOnlyList<string>? rampartEnvironment = null, LabFragmentation? fragmentation = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         StrongSwanPrerequisites.Require();
-        _network = new NetworkNamespacePair();
+        _network = new NetworkNamespacePair(fragmentation?.Mtu ?? 1500);
         _work = Directory.CreateTempSubdirectory("rampart-interop-").FullName;
         CaptureFile = Path.Combine(_work, "left.pcapng");
         try
         {
-            var configuration = new StrongSwanConfiguration(StrongSwanAddress, RampartAddress, StrongSwanPsk, suite.StrongSwanIke, suite.StrongSwanEsp);
+            var configuration = new StrongSwanConfiguration(StrongSwanAddress, RampartAddress, StrongSwanPsk, suite.StrongSwanIke, suite.StrongSwanEsp)
+            {
+                Fragmentation = fragmentation?.StrongSwanMode,
+                FragmentSize = fragmentation?.StrongSwanFragmentSize,
+            };
             _strongSwan = _network.Own(new StrongSwanPeer(RightNamespace, Path.Combine(_work, "strongswan"), configuration));
             Swanctl("--load-all").EnsureSuccess();
             _capture = _network.StartProcess(LeftNamespace, "tshark", "-q", "-n", "-i", NetworkNamespacePair.DeviceA, "-w", CaptureFile);
@@ -38,7 +43,8 @@ public sealed class StrongSwanLab : IDisposable
             Thread.Sleep(500);
             // Through `rampart agent run`, as an administrator starts it.
             var binaries = RampartBinaries.BesideThisAssembly.WithAgentRunByCli();
-            Rampart = new AgentHost(_network, LeftNamespace, home: Path.Combine(_work, "rampart"), binaries: binaries).Start([.. rampartEnvironment ?? []]);
+            Rampart = new AgentHost(_network, LeftNamespace, home: Path.Combine(_work, "rampart"), binaries: binaries)
+                .Start([.. rampartEnvironment ?? [], .. fragmentation?.RampartEnvironment ?? []]);
             Rampart.AssignTunnelPolicy(StrongSwanAddress, suite, rampartPsk);
         }
         catch
@@ -58,6 +64,9 @@ public sealed class StrongSwanLab : IDisposable
 
     public ToolResult Swanctl(params string[] arguments) =>
         (_strongSwan ?? throw new InvalidOperationException("charon is not running")).Swanctl(arguments);
+
+    /// <summary>charon's whole log (what it received, reassembled and sent).</summary>
+    public string StrongSwanLog() => File.ReadAllText((_strongSwan ?? throw new InvalidOperationException("charon is not running")).LogFile);
 
     /// <summary>Stops the capture so the pcap is complete.</summary>
     public void StopCapture()
