@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -20,10 +21,12 @@ internal sealed class ControllerPair : IDisposable
     /// <summary>Idle after an hour, so tests that let time pass without traffic do not idle the SAs out.</summary>
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(1);
 
-    public ControllerPair(IkeControllerOptions? options = null)
+    /// <param name="options">The controllers' options.</param>
+    /// <param name="certificates">Each host's certificate store and checker, for certificate methods (their verdicts come back through <see cref="Pump"/>).</param>
+    public ControllerPair(IkeControllerOptions? options = null, Func<IPAddress, TimeProvider, IkeCertificateServices>? certificates = null)
     {
-        A = new Host(this, TestPolicies.HostA, options ?? new IkeControllerOptions());
-        B = new Host(this, TestPolicies.HostB, options ?? new IkeControllerOptions());
+        A = new Host(this, TestPolicies.HostA, options ?? new IkeControllerOptions(), certificates?.Invoke(TestPolicies.HostA, Time));
+        B = new Host(this, TestPolicies.HostB, options ?? new IkeControllerOptions(), certificates?.Invoke(TestPolicies.HostB, Time));
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
@@ -66,6 +69,30 @@ internal sealed class ControllerPair : IDisposable
         }
     }
 
+    /// <summary>
+    /// Delivers datagrams and runs the work the controllers posted back to their loops (certificate verdicts, which
+    /// arrive from the thread pool) until <paramref name="done"/>; fails after 10 seconds.
+    /// </summary>
+    public void Pump(Func<bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            Deliver();
+            var ran = A.RunPosted() + B.RunPosted();
+            if (done())
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the negotiation did not get there within 10 seconds");
+            if (ran == 0)
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
+
     /// <summary>The Partner policy in force on both hosts; then A negotiates.</summary>
     public void Negotiate(int mainModeMinutes = 480)
     {
@@ -99,11 +126,13 @@ internal sealed class ControllerPair : IDisposable
 
     internal sealed class Host
     {
-        public Host(ControllerPair pair, IPAddress address, IkeControllerOptions options)
+        private readonly ConcurrentQueue<Action> _posted = new();
+
+        public Host(ControllerPair pair, IPAddress address, IkeControllerOptions options, IkeCertificateServices? certificates)
         {
             DataPath = new DataPathEngine(new SecurityAssociationDatabase(pair.Time, IdleTimeout));
             DataPath.Apply(CompiledPolicy.None);
-            Controller = new IkeController(DataPath, pair.Time, options, Send, Audits.Add, NullLogger.Instance);
+            Controller = new IkeController(DataPath, pair.Time, options, Send, Audits.Add, NullLogger.Instance, certificates, certificates is null ? null : _posted.Enqueue);
             Address = address;
         }
 
@@ -122,6 +151,19 @@ internal sealed class ControllerPair : IDisposable
         public int SentCount { get; private set; }
 
         public List<IkeAuditRecord> Audits { get; } = [];
+
+        /// <summary>Runs what the controller posted back to its loop; returns how many.</summary>
+        public int RunPosted()
+        {
+            var count = 0;
+            while (_posted.TryDequeue(out var work))
+            {
+                work();
+                count++;
+            }
+
+            return count;
+        }
 
         /// <summary>As the agent's loop does: the data path and IKE take the policy as one step, then it is published.</summary>
         public void Assign(AppliedPolicy policy)

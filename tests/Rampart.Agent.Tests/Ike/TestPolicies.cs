@@ -11,7 +11,11 @@ internal static class TestPolicies
     public static readonly IPAddress HostA = IPAddress.Parse("192.0.2.1");
     public static readonly IPAddress HostB = IPAddress.Parse("192.0.2.2");
 
-    public static AppliedPolicy Partner(IPAddress me, IPAddress partner, string psk = "ABC123", string method = "medium", bool pfs = false, IPAddress? tunnel = null, bool fallback = false, int mainModeMinutes = 480)
+    public static AppliedPolicy Partner(IPAddress me, IPAddress partner, string psk = "ABC123", string method = "medium", bool pfs = false, IPAddress? tunnel = null, bool fallback = false, int mainModeMinutes = 480) =>
+        Partner(me, partner, [new AuthenticationMethod.PreSharedKey(psk)], method, pfs, tunnel, fallback, mainModeMinutes);
+
+    /// <summary>The Partner policy whose rule authenticates with <paramref name="authentication"/>, in that order.</summary>
+    public static AppliedPolicy Partner(IPAddress me, IPAddress partner, IReadOnlyList<AuthenticationMethod> authentication, string method = "medium", bool pfs = false, IPAddress? tunnel = null, bool fallback = false, int mainModeMinutes = 480)
     {
         Assert.True(SecurityMethod.TryParse(method, out var methods, out _));
         var list = new FilterList("Partner Filter", "", EquatableList.Of(new Filter(AddressSpec.Me, new AddressSpec.Host(partner))));
@@ -19,7 +23,7 @@ internal static class TestPolicies
         var policy = IpsecPolicy.Create("Partner") with
         {
             KeyExchange = KeyExchangeSettings.Default with { MainModeLifetimeMinutes = mainModeMinutes },
-            Rules = EquatableList.Of(new Rule(list.Name, action.Name, EquatableList.Of<AuthenticationMethod>(new AuthenticationMethod.PreSharedKey(psk)), tunnel)),
+            Rules = EquatableList.Of(new Rule(list.Name, action.Name, new EquatableList<AuthenticationMethod>(authentication), tunnel)),
         };
         return Apply(new PolicySnapshot(EquatableList.Of(policy), EquatableList.Of(list), EquatableList.Of(action), policy.Name), me);
     }
