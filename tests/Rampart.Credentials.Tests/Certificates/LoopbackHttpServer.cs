@@ -14,6 +14,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly ConcurrentDictionary<string, byte[]> _bodies = new();
     private readonly ConcurrentDictionary<string, int> _requests = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _hanging = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -30,6 +31,9 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     public void Publish(string path, byte[] body) => _bodies[path] = body;
 
     public int Requests(string path) => _requests.GetValueOrDefault(path);
+
+    /// <summary>Requests for <paramref name="path"/> are read and never answered; the task completes when one arrives.</summary>
+    public Task Hang(string path) => _hanging.GetOrAdd(path, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public async ValueTask DisposeAsync()
     {
@@ -78,6 +82,13 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
             var path = requestLine.Split(' ') is [_, var target, ..] ? target.TrimStart('/') : "";
             _requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+            if (_hanging.TryGetValue(path, out var hanging))
+            {
+                hanging.TrySetResult();
+                await Task.Delay(Timeout.Infinite, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
             var found = _bodies.TryGetValue(path, out var body);
             body ??= [];
             var header = found

@@ -166,6 +166,23 @@ public sealed class PeerCertificateValidatorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Validate_DistributionPointThatNeverAnswers_TimesOutOnTheClock_RefusedAt2()
+    {
+        var host = _pki.Root.Issue(TestPki.Host("host.example", _http.Url("slow.crl")), _pki.Clock.GetUtcNow());
+        var arrived = _http.Hang("slow.crl");
+        _level = CrlCheckLevel.Strict;
+
+        var validation = Validate(host, [], "Test Root");
+        await arrived.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(validation.IsCompleted);
+        _pki.Clock.Advance(CrlCache.DefaultTimeout);
+        var result = await validation.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(CertificateCheckKind.CrlUnavailable, result.Kind);
+        Assert.Contains("did not answer within 3 s", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_ExpiredCrl_IsRefusedAt2_AcceptedAt1()
     {
         var host = _pki.Root.Issue(TestPki.Host("host.example", _http.Url("root.crl")), _pki.Clock.GetUtcNow());
