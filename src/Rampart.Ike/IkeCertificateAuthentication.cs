@@ -9,7 +9,10 @@ public enum IkeSignatureKind
     /// <summary>Authentication method 3: PKCS#1 v1.5 type 1 padding over the raw HASH_I/HASH_R, no DigestInfo.</summary>
     Rsa,
 
-    /// <summary>Authentication method 9 (RFC 4754 ECDSA-256): r | s over the raw HASH_I/HASH_R.</summary>
+    /// <summary>
+    /// Authentication method 9 (RFC 4754 ECDSA-256): r | s over the raw HASH_I/HASH_R, which are computed with
+    /// HMAC-SHA-256 (ECDSA-384: SHA-384, ECDSA-521: SHA-512) whatever hash the proposal negotiated.
+    /// </summary>
     EcdsaP256,
 
     /// <summary>Authentication method 10 (RFC 4754 ECDSA-384).</summary>

@@ -8,7 +8,7 @@ namespace Rampart.Ike.Crypto;
 /// <summary>
 /// Main Mode signatures over the raw HASH_I/HASH_R, as every IKEv1 peer makes them (strongSwan's "NULL" schemes):
 /// RSA with PKCS#1 v1.5 type 1 padding and no DigestInfo, ECDSA (RFC 4754) as r | s of the curve's field size over
-/// the hash itself, with no second hashing.
+/// the hash itself, with no second hashing (for ECDSA the engine computes that hash with the curve's HMAC-SHA-2).
 /// </summary>
 public static class IkeSignatures
 {

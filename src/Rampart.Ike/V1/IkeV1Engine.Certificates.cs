@@ -110,8 +110,8 @@ public sealed partial class IkeV1Engine
 
         var id = phase1.Peer.LocalIdentity?.ToPayload() ?? PeerCertificates.IdentityFor(credential.Certificate, certificates.IdentityType, phase1.Local.Address);
         var hash = phase1.IsInitiator
-            ? IkeV1KeyDerivation.HashI(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes())
-            : IkeV1KeyDerivation.HashR(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
+            ? IkeV1KeyDerivation.HashI(AuthenticationPrf(phase1), phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes())
+            : IkeV1KeyDerivation.HashR(AuthenticationPrf(phase1), phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
         byte[] signature;
         try
         {
@@ -153,8 +153,8 @@ public sealed partial class IkeV1Engine
         }
 
         var expected = phase1.IsInitiator
-            ? IkeV1KeyDerivation.HashR(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes())
-            : IkeV1KeyDerivation.HashI(phase1.Prf!, phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
+            ? IkeV1KeyDerivation.HashR(AuthenticationPrf(phase1), phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes())
+            : IkeV1KeyDerivation.HashI(AuthenticationPrf(phase1), phase1.Skeyid, phase1.PublicI, phase1.PublicR, phase1.CookieI, phase1.CookieR, phase1.InitiatorSaBody, id.BodyBytes());
         bool verified;
         try
         {
@@ -185,6 +185,19 @@ public sealed partial class IkeV1Engine
         Log(actions, 40, $"{message} from {phase1.Remote.Address} signed by {chain.EndEntity.Subject}: validating its certificate");
         return true;
     }
+
+    /// <summary>
+    /// The prf of HASH_I/HASH_R under a signature method: the negotiated one for RSA; for ECDSA (RFC 4754) HMAC with the
+    /// curve's hash (SHA-256, SHA-384, SHA-512 for P-256, P-384, P-521) whatever the proposal's hash, as strongSwan
+    /// keys its IKEv1 authentication prf. SKEYID and its children stay with the negotiated prf.
+    /// </summary>
+    internal static IkePrf AuthenticationPrf(Phase1Sa phase1) => IkeSignatures.KindOf(phase1.AuthenticationMethod) switch
+    {
+        IkeSignatureKind.EcdsaP256 => new IkePrf(Core.Algorithms.IntegrityAlgorithm.Sha256),
+        IkeSignatureKind.EcdsaP384 => new IkePrf(Core.Algorithms.IntegrityAlgorithm.Sha384),
+        IkeSignatureKind.EcdsaP521 => new IkePrf(Core.Algorithms.IntegrityAlgorithm.Sha512),
+        _ => phase1.Prf!,
+    };
 
     /// <summary>Responder: a signed MM5, checked, then held until the host validates the peer's certificate.</summary>
     private void ResponderReceiveSignedId(Phase1Sa phase1, in IsakmpHeader header, ReadOnlySpan<byte> message, System.Net.IPEndPoint local, System.Net.IPEndPoint remote, DateTimeOffset now, List<IkeAction> actions)

@@ -42,6 +42,35 @@ public class CertificateHostileInputTests
     }
 
     [Theory]
+    [InlineData(IkeSignatureKind.EcdsaP256)]
+    [InlineData(IkeSignatureKind.EcdsaP384)]
+    public void EcdsaSignature_IsOverHashIMadeWithTheCurvesHmac_WhateverTheProposalsHash(IkeSignatureKind kind)
+    {
+        // The proposal negotiates SHA-256; with P-384 strongSwan computes HASH_I with HMAC-SHA-384 all the same.
+        using var pki = new CertificateAuthenticationTests.Pki(kind, withIntermediate: false);
+        using var net = new TwoEngines(pki.Peer(B, pki.HostA), pki.Peer(A, pki.HostB));
+        byte[]? hashI = null;
+        byte[]? withProposalHash = null;
+        byte[]? signature = null;
+
+        RewriteMm5(net, (phase1, payloads) =>
+        {
+            var id = payloads.OfType<IdentificationPayload>().Single();
+            byte[] data = [.. phase1.PublicI, .. phase1.PublicR, .. phase1.CookieBytes(), .. phase1.InitiatorSaBody, .. id.BodyBytes()];
+            hashI = kind == IkeSignatureKind.EcdsaP384 ? HMACSHA384.HashData(phase1.Skeyid, data) : HMACSHA256.HashData(phase1.Skeyid, data);
+            withProposalHash = HMACSHA256.HashData(phase1.Skeyid, data);
+            signature = payloads.OfType<SignaturePayload>().Single().Data.ToArray();
+            return payloads;
+        });
+
+        using var key = pki.HostA.GetECDsaPublicKey()!;
+        Assert.Equal(kind == IkeSignatureKind.EcdsaP384 ? 96 : 64, signature!.Length);
+        Assert.True(key.VerifyHash(hashI!, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        Assert.Equal(kind == IkeSignatureKind.EcdsaP256, key.VerifyHash(withProposalHash!, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        Assert.Single(net.Responder.Installed);
+    }
+
+    [Theory]
     [MemberData(nameof(CertificateVariants))]
     public void HostileCertificates_AreRejectedCountedAndAudited(string variant)
     {
