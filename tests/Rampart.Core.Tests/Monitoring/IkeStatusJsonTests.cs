@@ -42,6 +42,17 @@ public class IkeStatusJsonTests
     }
 
     [Fact]
+    public void AuthenticatedMainMode_AddsThePeersIdentityLast()
+    {
+        var row = new MainModeSaRow("192.0.2.1:500", "192.0.2.2:500", "0102030405060708", "1112131415161718", "responder", "established", "aes-cbc-128/sha256/ecp256", false, 1, 3, 3597, "CN=host-b, O=Rampart");
+
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(row, ControlJson.Options));
+
+        var last = json.RootElement.EnumerateObject().Last();
+        Assert.Equal(("peerIdentity", "CN=host-b, O=Rampart"), (last.Name, last.Value.GetString()));
+    }
+
+    [Fact]
     public void Flood_GroupsTheSameCounters_ForTheMonitor()
     {
         var statistics = IkeStatistics.Zero with
