@@ -27,4 +27,23 @@ internal static class CertificateGate
         var errors = CertificateAssignmentCheck.Check(edit.Snapshot!.AssignedPolicy!.Name, runs, store.LoadPersonal(), store.LoadTrusted(), TimeProvider.System.GetUtcNow());
         return errors.Count == 0 ? edit : PolicyEdit.Fail(errors);
     }
+
+    /// <summary>
+    /// After a certificate or trusted CA was removed: warns (on stderr) when the assigned policy's certificate methods
+    /// no longer have what they need; the removal itself stands, as Windows let it.
+    /// </summary>
+    public static void WarnAboutAssignedPolicy(CertificateStore store)
+    {
+        var snapshot = Cli.Load();
+        if (snapshot.AssignedPolicy is not { } assigned)
+        {
+            return;
+        }
+
+        var runs = CertificateAssignmentCheck.RulesToCheck(snapshot with { AssignedPolicyName = null }, snapshot);
+        foreach (var error in CertificateAssignmentCheck.Check(assigned.Name, runs, store.LoadPersonal(), store.LoadTrusted(), TimeProvider.System.GetUtcNow()))
+        {
+            Console.Error.WriteLine($"rampart: warning: the assigned policy is affected: {error}");
+        }
+    }
 }

@@ -84,7 +84,9 @@ public sealed class CertificateCliTests : IDisposable
         }
 
         // The certificate goes away: the rule already assigned is not re-judged by an unrelated edit.
-        _rampart.Ok("cert", "delete", "host.example");
+        var deleted = _rampart.Run("cert", "delete", "host.example");
+        Assert.Equal(0, deleted.ExitCode);
+        Assert.Contains("warning: the assigned policy is affected", deleted.Stderr, StringComparison.Ordinal);
         _rampart.Ok("policy", "set", "Partner", "--description", "still editable");
         _rampart.Ok("policy", "unassign", "Partner");
         Assert.Equal(1, _rampart.Run("policy", "assign", "Partner").ExitCode);

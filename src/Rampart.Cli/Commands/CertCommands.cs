@@ -106,8 +106,10 @@ internal static class CertCommands
         command.SetAction(parse =>
         {
             Cli.RequireStoreAccess("changing the certificate store");
-            var deleted = CertificateStore.Open().Delete(parse.GetValue(target)!);
+            var store = CertificateStore.Open();
+            var deleted = store.Delete(parse.GetValue(target)!);
             Console.WriteLine($"deleted {deleted.Certificate.Subject} (thumbprint {deleted.Thumbprint}){(deleted.HasPrivateKey ? " and its private key" : "")}");
+            CertificateGate.WarnAboutAssignedPolicy(store);
             return CliRunner.Success;
         });
         return command;
@@ -136,8 +138,10 @@ internal static class CertCommands
         command.SetAction(parse =>
         {
             Cli.RequireStoreAccess("changing the certificate store");
-            var removed = CertificateStore.Open().Untrust(parse.GetValue(name)!);
+            var store = CertificateStore.Open();
+            var removed = store.Untrust(parse.GetValue(name)!);
             Console.WriteLine($"no longer trusting '{removed.Name}' ({removed.Certificate.Subject}); certificates it issued are now refused");
+            CertificateGate.WarnAboutAssignedPolicy(store);
             return CliRunner.Success;
         });
         return command;
