@@ -75,7 +75,14 @@ public sealed record IkeAuditEvent(
     bool PeerAnswered,
     string Detail,
     ProxyIdentities? Selector = null,
-    ProposalMismatch? Mismatch = null) : IkeAction;
+    ProposalMismatch? Mismatch = null) : IkeAction
+{
+    /// <summary>Main Mode established: the peer's authenticated identity (its certificate's subject, or its ID payload).</summary>
+    public string? PeerIdentity { get; init; }
+
+    /// <summary>Main Mode established: the method the peer authenticated with.</summary>
+    public IkeAuthenticationMethod? Authentication { get; init; }
+}
 
 /// <summary>A trace line (the Oakley.log of the walkthrough); never contains key material.</summary>
 public sealed record IkeLogEvent(int EventId, string Message) : IkeAction;

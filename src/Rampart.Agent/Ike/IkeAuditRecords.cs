@@ -55,6 +55,7 @@ public static class IkeAuditRecords
         switch (audit.Kind)
         {
             case IkeAuditKind.MainModeEstablished:
+                fields = [.. PeerFields(audit.Peer, audit.Authentication, audit.PeerIdentity)];
                 fields.Add(new(Parameters, "Details", audit.Detail));
                 return new(AuditEventId.SecurityAssociationEstablished, true, $"IKE security association established: Key Exchange Mode (Main Mode) with {audit.Peer}", fields);
             case IkeAuditKind.SaDeleted:
@@ -159,6 +160,12 @@ public static class IkeAuditRecords
         new(PeerIdentity, "Preshared Key ID", peer.ToString()),
         new(PeerIdentity, "Peer IP Address", peer.ToString()),
     ];
+
+    /// <summary>The walkthrough's identity lines: "Certificate based Identity" with the peer's subject, or the key's ID.</summary>
+    private static IEnumerable<AuditField> PeerFields(IPAddress peer, IkeAuthenticationMethod? method, string? identity) =>
+        method is null or IkeAuthenticationMethod.PreSharedKey
+            ? [new(PeerIdentity, "Preshared Key ID", identity ?? peer.ToString()), new(PeerIdentity, "Peer IP Address", peer.ToString())]
+            : [new(PeerIdentity, "Certificate based Identity", identity ?? ""), new(PeerIdentity, "Peer IP Address", peer.ToString())];
 
     private static IEnumerable<AuditField> FilterFields(Rampart.Ike.ProxyIdentities selector) =>
     [

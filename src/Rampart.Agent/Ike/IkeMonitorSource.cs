@@ -16,8 +16,8 @@ public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeS
         return [.. ike.LatestStatus.MainModes.Select(sa => new MainModeAssociation(
             sa.Local,
             sa.Peer,
-            sa.Peer,
-            "Preshared key", // the only method IKE implements so far
+            sa.PeerIdentity ?? sa.Peer,
+            sa.Authentication ?? "(negotiating)",
             sa.Algorithms ?? "(negotiating)",
             sa.QuickModeSaPairs,
             (long)sa.AgeSeconds,

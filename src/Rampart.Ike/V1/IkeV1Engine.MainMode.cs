@@ -389,7 +389,11 @@ public sealed partial class IkeV1Engine
         Counters.MainModes++;
         var chosen = phase1.Chosen!;
         actions.Add(new IkeAuditEvent(IkeAuditKind.MainModeEstablished, phase1.Remote.Address, null, true,
-            $"Main Mode {(phase1.IsInitiator ? "initiator" : "responder")} {AlgorithmCatalog.DisplayName(chosen.Cipher)}/{AlgorithmCatalog.DisplayName(chosen.Hash)}/{AlgorithmCatalog.Name(chosen.Group)}{(phase1.UdpEncapsulation ? " NAT-T" : "")}, {AuthenticationName(phase1.AuthenticationMethod)}, peer {phase1.PeerIdentity}"));
+            $"Main Mode {(phase1.IsInitiator ? "initiator" : "responder")} {AlgorithmCatalog.DisplayName(chosen.Cipher)}/{AlgorithmCatalog.DisplayName(chosen.Hash)}/{AlgorithmCatalog.Name(chosen.Group)}{(phase1.UdpEncapsulation ? " NAT-T" : "")}, {AuthenticationName(phase1.AuthenticationMethod)}, peer {phase1.PeerIdentity}")
+        {
+            PeerIdentity = phase1.PeerIdentity,
+            Authentication = phase1.AuthenticationMethod,
+        });
         foreach (var pending in phase1.Pending)
         {
             StartQuickMode(phase1, pending.Selector, pending.Policy, now, actions);
@@ -454,7 +458,8 @@ public sealed partial class IkeV1Engine
         }
     }
 
-    private static string AuthenticationName(IkeAuthenticationMethod method) => method switch
+    /// <summary>How audits, traces and the monitor name an authentication method.</summary>
+    internal static string AuthenticationName(IkeAuthenticationMethod method) => method switch
     {
         IkeAuthenticationMethod.PreSharedKey => "pre-shared key",
         IkeAuthenticationMethod.RsaSignatures => "RSA signature",
