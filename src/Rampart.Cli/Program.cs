@@ -14,6 +14,7 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     MonitorCommands.Create(),
     AuditCommands.Create(),
     TraceCommands.Create(),
+    RealmCommands.Create(),
     DemoCommand.Create(),
 };
 return CliRunner.Run(root, args);
