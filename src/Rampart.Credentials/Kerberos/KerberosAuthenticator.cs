@@ -11,6 +11,9 @@ public sealed record KerberosAuthenticatorOptions
     /// <summary>Dedicated worker threads: as many calls may be blocked on an unreachable KDC at once.</summary>
     public int Workers { get; init; } = 4;
 
+    /// <summary>The host's keytab, read to explain a refused token (GSS-API says only "GenericFailure"); none unless set.</summary>
+    public string? KeytabPath { get; init; }
+
     /// <summary>Calls waiting for a worker before new ones are refused as overloaded.</summary>
     public int QueueLimit { get; init; } = 256;
 }
@@ -37,10 +40,10 @@ public sealed class KerberosAuthenticator : IDisposable
     public int BusyWorkers => _workers.Busy;
 
     /// <summary>The initiator's side: its first step (no incoming token) asks the KDC for a ticket to <paramref name="peer"/>.</summary>
-    public KerberosContext CreateInitiator(HostPrincipal peer) => new(_workers, Options.Timeout, KerberosRole.Initiator, peer);
+    public KerberosContext CreateInitiator(HostPrincipal peer) => new(_workers, Options, KerberosRole.Initiator, peer);
 
     /// <summary>The responder's side: it accepts the initiator's token only if it proves <paramref name="expectedPeer"/>.</summary>
-    public KerberosContext CreateAcceptor(HostPrincipal expectedPeer) => new(_workers, Options.Timeout, KerberosRole.Acceptor, expectedPeer);
+    public KerberosContext CreateAcceptor(HostPrincipal expectedPeer) => new(_workers, Options, KerberosRole.Acceptor, expectedPeer);
 
     public void Dispose() => _workers.Dispose();
 }

@@ -16,6 +16,7 @@ public sealed class KerberosContext : IDisposable
 {
     private readonly GssWorkerPool _workers;
     private readonly TimeSpan _timeout;
+    private readonly string? _keytabPath;
     private readonly Lock _gate = new();
     private NegotiateAuthentication? _gss;
     private string? _unusable;
@@ -23,10 +24,11 @@ public sealed class KerberosContext : IDisposable
     private bool _executing;
     private bool _disposeWhenDone;
 
-    internal KerberosContext(GssWorkerPool workers, TimeSpan timeout, KerberosRole role, HostPrincipal peer)
+    internal KerberosContext(GssWorkerPool workers, KerberosAuthenticatorOptions options, KerberosRole role, HostPrincipal peer)
     {
         _workers = workers;
-        _timeout = timeout;
+        _timeout = options.Timeout;
+        _keytabPath = options.KeytabPath;
         Role = role;
         ExpectedPeer = peer;
     }
@@ -53,7 +55,7 @@ public sealed class KerberosContext : IDisposable
 
         if (status != NegotiateAuthenticationStatusCode.Completed)
         {
-            return GssResult.Failed<GssStep>(GssFailureReason.AuthenticationFailed, Describe(status));
+            return GssResult.Failed<GssStep>(GssFailureReason.AuthenticationFailed, KeytabProblem(incoming.Span) ?? Describe(status));
         }
 
         if (!gss.IsMutuallyAuthenticated)
@@ -197,6 +199,24 @@ public sealed class KerberosContext : IDisposable
             RequiredProtectionLevel = ProtectionLevel.Sign,
             Credential = CredentialCache.DefaultNetworkCredentials,
         });
+
+    /// <summary>For an acceptor: why its keytab cannot open the initiator's ticket, when that is the reason.</summary>
+    private string? KeytabProblem(ReadOnlySpan<byte> token)
+    {
+        if (Role != KerberosRole.Acceptor || _keytabPath is null || !ApRequestTicket.TryRead(token, out var ticket))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ticket!.KeytabProblem(Keytab.Entries(File.ReadAllBytes(_keytabPath)), _keytabPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return $"the keytab {_keytabPath} cannot be read: {e.Message}";
+        }
+    }
 
     private static string Describe(NegotiateAuthenticationStatusCode status) => status switch
     {

@@ -4,9 +4,9 @@ using System.Text;
 namespace Rampart.Credentials.Kerberos;
 
 /// <summary>
-/// The principals in an MIT keytab file (format 0x0502, big-endian: entries of a signed length, a principal, a
-/// timestamp, a key version and a key block; a negative length is a hole). Only names are read: the keys stay in the
-/// file, which the native library opens itself.
+/// What an MIT keytab file holds (format 0x0502, big-endian: entries of a signed length, a principal, a timestamp, a
+/// key version and a key block; a negative length is a hole): principals, key versions and encryption types. The keys
+/// themselves are skipped: the native library opens the file itself.
 /// </summary>
 public static class Keytab
 {
@@ -14,14 +14,18 @@ public static class Keytab
     public const int MaxSize = 1 << 20;
 
     /// <summary>The distinct principals (<c>a/b@REALM</c>) in <paramref name="data"/>; throws <see cref="InvalidDataException"/> if it is not a keytab.</summary>
-    public static IReadOnlyList<string> Principals(ReadOnlySpan<byte> data)
+    public static IReadOnlyList<string> Principals(ReadOnlySpan<byte> data) =>
+        [.. Entries(data).Select(entry => entry.Principal).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Every key entry; throws <see cref="InvalidDataException"/> if it is not a keytab.</summary>
+    public static IReadOnlyList<KeytabEntry> Entries(ReadOnlySpan<byte> data)
     {
         if (data.Length < 2 || data[0] != 5 || data[1] != 2)
         {
             throw new InvalidDataException("not a Kerberos keytab (expected version 0x0502)");
         }
 
-        var principals = new List<string>();
+        var entries = new List<KeytabEntry>();
         var offset = 2;
         while (offset < data.Length)
         {
@@ -39,16 +43,16 @@ public static class Keytab
 
             var entry = data.Slice(offset, (int)size);
             offset += (int)size;
-            if (length > 0 && ParseEntry(entry) is { } principal && !principals.Contains(principal))
+            if (length > 0)
             {
-                principals.Add(principal);
+                entries.Add(ParseEntry(entry));
             }
         }
 
-        return principals;
+        return entries;
     }
 
-    private static string ParseEntry(ReadOnlySpan<byte> entry)
+    private static KeytabEntry ParseEntry(ReadOnlySpan<byte> entry)
     {
         var offset = 0;
         var components = ReadUInt16(entry, ref offset);
@@ -64,7 +68,29 @@ public static class Keytab
             names[i] = ReadString(entry, ref offset);
         }
 
-        return string.Join('/', names) + "@" + realm;
+        offset += 8; // name type, timestamp
+        if (entry.Length - offset < 1)
+        {
+            throw new InvalidDataException("truncated keytab entry");
+        }
+
+        uint version = entry[offset++];
+        var encryptionType = ReadUInt16(entry, ref offset);
+        var keyLength = ReadUInt16(entry, ref offset);
+        if (keyLength > entry.Length - offset)
+        {
+            throw new InvalidDataException("truncated keytab key");
+        }
+
+        offset += keyLength;
+
+        // Newer files append the full 32-bit key version (the byte above wraps at 256).
+        if (entry.Length - offset >= 4 && BinaryPrimitives.ReadUInt32BigEndian(entry[offset..]) is var wide and not 0)
+        {
+            version = wide;
+        }
+
+        return new KeytabEntry(string.Join('/', names) + "@" + realm, version, encryptionType);
     }
 
     private static string ReadString(ReadOnlySpan<byte> data, ref int offset)
@@ -104,3 +130,6 @@ public static class Keytab
         return value;
     }
 }
+
+/// <summary>One key of a keytab: whose, which version, which encryption type (18 aes256-cts-hmac-sha1-96, 23 rc4-hmac, ...).</summary>
+public sealed record KeytabEntry(string Principal, uint KeyVersion, int EncryptionType);
