@@ -37,14 +37,14 @@ public sealed record ApRequestTicket(string Service, int EncryptionType, uint? K
             apRequest.ReadEncodedValue(); // [2] ap-options
             var ticketFields = apRequest.ReadSequence(Context(3)).ReadSequence(new Asn1Tag(TagClass.Application, 1)).ReadSequence();
             ticketFields.ReadEncodedValue(); // [0] tkt-vno
-            var realm = ticketFields.ReadSequence(Context(1)).ReadCharacterString(UniversalTagNumber.GeneralString);
+            var realm = GeneralString(ticketFields.ReadSequence(Context(1)));
             var name = ticketFields.ReadSequence(Context(2)).ReadSequence();
             name.ReadEncodedValue(); // [0] name-type
             var parts = new List<string>();
             var strings = name.ReadSequence(Context(1)).ReadSequence();
             while (strings.HasData)
             {
-                parts.Add(strings.ReadCharacterString(UniversalTagNumber.GeneralString));
+                parts.Add(GeneralString(strings));
             }
 
             var encrypted = ticketFields.ReadSequence(Context(3)).ReadSequence();
@@ -59,7 +59,7 @@ public sealed record ApRequestTicket(string Service, int EncryptionType, uint? K
             ticket = new ApRequestTicket(string.Join('/', parts) + "@" + realm, type, version);
             return true;
         }
-        catch (Exception e) when (e is AsnContentException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception e) when (e is AsnContentException or OverflowException)
         {
             return false;
         }
@@ -88,6 +88,20 @@ public sealed record ApRequestTicket(string Service, int EncryptionType, uint? K
     }
 
     private static Asn1Tag Context(int number) => new(TagClass.ContextSpecific, number, isConstructed: true);
+
+
+    // KerberosString is a GeneralString restricted to IA5 (RFC 4120 section 5.2.1), which AsnReader does not decode itself.
+    private static string GeneralString(AsnReader reader)
+    {
+        if (!reader.PeekTag().HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.GeneralString)))
+        {
+            throw new AsnContentException("expected a KerberosString");
+        }
+
+        var encoded = reader.ReadEncodedValue().Span;
+        AsnDecoder.ReadEncodedValue(encoded, AsnEncodingRules.DER, out var start, out var length, out _);
+        return System.Text.Encoding.ASCII.GetString(encoded.Slice(start, length));
+    }
 
     private static bool TrySkipLength(ReadOnlySpan<byte> data, int at, out int end)
     {
