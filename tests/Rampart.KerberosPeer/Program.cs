@@ -11,6 +11,7 @@ using Rampart.Credentials.Kerberos;
 //   step CTX TOKEN|-             the next handshake step; answers "ok TOKEN|- complete|continue"
 //   mic CTX DATA                 answers "ok MIC"
 //   verify CTX DATA MIC          answers "ok verified"
+//   wrap CTX DATA / unwrap CTX WRAPPED   GSS_Wrap with confidentiality and GSS_Unwrap
 // Tokens and data are base64. Arguments: RAMPART_HOME (joined to a realm) and the timeout in milliseconds.
 var home = args[0];
 var timeout = TimeSpan.FromMilliseconds(int.Parse(args[1], CultureInfo.InvariantCulture));
@@ -67,6 +68,12 @@ async Task<string> Serve(string[] words)
         case "verify":
             var verified = await contexts[context].VerifyMicAsync(Convert.FromBase64String(words[2]), Convert.FromBase64String(words[3]));
             return verified.Succeeded ? "ok verified" : Failed(verified);
+        case "wrap":
+            var wrapped = await contexts[context].WrapAsync(Convert.FromBase64String(words[2]));
+            return wrapped.Succeeded ? "ok " + Convert.ToBase64String(wrapped.Value!) : Failed(wrapped);
+        case "unwrap":
+            var unwrapped = await contexts[context].UnwrapAsync(Convert.FromBase64String(words[2]));
+            return unwrapped.Succeeded ? "ok " + Convert.ToBase64String(unwrapped.Value!) : Failed(unwrapped);
         default:
             return "fail Usage unknown verb " + words[0];
     }

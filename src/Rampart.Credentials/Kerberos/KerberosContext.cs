@@ -88,6 +88,26 @@ public sealed class KerberosContext : IDisposable
             : GssResult.Failed<bool>(GssFailureReason.BadIntegrityCheck, $"the MIC of {ExpectedPeer} over the exchange does not verify"),
         requireComplete: true);
 
+    /// <summary>GSS_Wrap with confidentiality over <paramref name="data"/>: what racoon puts in the HASH payload (see docs/kerberos.md).</summary>
+    public Task<GssResult<byte[]>> WrapAsync(ReadOnlyMemory<byte> data) => RunAsync(gss =>
+    {
+        var wrapped = new ArrayBufferWriter<byte>();
+        var status = gss.Wrap(data.Span, wrapped, requestEncryption: true, out var encrypted);
+        return status == NegotiateAuthenticationStatusCode.Completed && encrypted
+            ? GssResult.Success(wrapped.WrittenSpan.ToArray())
+            : GssResult.Failed<byte[]>(GssFailureReason.AuthenticationFailed, "GSS_Wrap failed: " + Describe(status));
+    }, requireComplete: true);
+
+    /// <summary>GSS_Unwrap of the peer's wrapped data; a token that does not unwrap is a failure.</summary>
+    public Task<GssResult<byte[]>> UnwrapAsync(ReadOnlyMemory<byte> wrapped) => RunAsync(gss =>
+    {
+        var data = new ArrayBufferWriter<byte>();
+        var status = gss.Unwrap(wrapped.Span, data, out _);
+        return status == NegotiateAuthenticationStatusCode.Completed
+            ? GssResult.Success(data.WrittenSpan.ToArray())
+            : GssResult.Failed<byte[]>(GssFailureReason.BadIntegrityCheck, $"the wrapped data of {ExpectedPeer} does not unwrap ({status})");
+    }, requireComplete: true);
+
     public void Dispose()
     {
         lock (_gate)

@@ -35,6 +35,12 @@ public sealed class KerberosKdcTests : IDisposable
         Assert.Equal("verified", await a.OkAsync("verify", "mm", B64(hash), micB));
         Assert.NotEqual(micA, micB);
 
+        // racoon's binding: HASH_I wrapped (encrypted and sealed) by the initiator, unwrapped by the responder.
+        var wrapped = await a.OkAsync("wrap", "mm", B64(hash));
+        Assert.NotEqual(B64(hash), wrapped);
+        Assert.DoesNotContain(Convert.ToHexString(hash), Convert.ToHexString(Convert.FromBase64String(wrapped)), StringComparison.Ordinal);
+        Assert.Equal(B64(hash), await b.OkAsync("unwrap", "mm", wrapped));
+
         // A MIC over another exchange's hash is refused, and the refusal retires the context.
         var other = SHA256.HashData(Encoding.ASCII.GetBytes("another exchange"));
         Assert.StartsWith("fail BadIntegrityCheck", await b.SendAsync("verify", "mm", B64(other), micA), StringComparison.Ordinal);
