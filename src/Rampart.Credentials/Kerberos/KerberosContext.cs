@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.ComponentModel;
-using System.Security.Authentication;
 using System.Net;
 using System.Net.Security;
+using System.Security.Authentication;
 
 namespace Rampart.Credentials.Kerberos;
 
