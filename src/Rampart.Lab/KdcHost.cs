@@ -48,8 +48,6 @@ public sealed partial class KdcHost : IDisposable
 
     public string Namespace { get; }
 
-    public int Pid => _kdc?.Id ?? throw new InvalidOperationException("the KDC is not running");
-
     /// <summary>Links namespace <paramref name="ns"/> to the KDC: device veth-kdc there with <paramref name="address"/>/24 (198.51.100.0/24).</summary>
     public void Connect(string ns, string address)
     {

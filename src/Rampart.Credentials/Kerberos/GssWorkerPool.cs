@@ -38,8 +38,6 @@ public sealed class GssWorkerPool : IDisposable
     /// <summary>Workers running a call now (including calls whose caller already got a timeout).</summary>
     public int Busy => Volatile.Read(ref _busy);
 
-    public int Workers => _threads.Length;
-
     /// <summary>Runs <paramref name="work"/> on a worker; its exceptions are rethrown to the caller, a timeout is a failure.</summary>
     public async Task<GssResult<T>> RunAsync<T>(Func<T> work, TimeSpan timeout)
     {

@@ -36,9 +36,6 @@ public sealed class KerberosAuthenticator : IDisposable
 
     public KerberosAuthenticatorOptions Options { get; }
 
-    /// <summary>Workers running a call now.</summary>
-    public int BusyWorkers => _workers.Busy;
-
     /// <summary>The initiator's side: its first step (no incoming token) asks the KDC for a ticket to <paramref name="peer"/>.</summary>
     public KerberosContext CreateInitiator(HostPrincipal peer) => new(_workers, Options, KerberosRole.Initiator, peer);
 

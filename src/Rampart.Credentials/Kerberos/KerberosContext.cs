@@ -146,23 +146,30 @@ public sealed class KerberosContext : IDisposable
             _running = true;
         }
 
-        var result = await _workers.RunAsync(() => Execute(call), _timeout).ConfigureAwait(false);
-        var outcome = result.Succeeded ? result.Value : GssResult.Failed<T>(result.Failure!.Value, result.Message!);
-        lock (_gate)
+        GssResult<T>? outcome = null;
+        try
         {
-            if (!outcome.Succeeded)
+            var result = await _workers.RunAsync(() => Execute(call), _timeout).ConfigureAwait(false);
+            outcome = result.Succeeded ? result.Value : GssResult.Failed<T>(result.Failure!.Value, result.Message!);
+            return outcome.Value;
+        }
+        finally
+        {
+            lock (_gate)
             {
-                _unusable ??= $"an earlier call failed ({outcome.Failure}: {outcome.Message})";
-            }
+                // An exception the call did not expect retires the context too.
+                if (outcome is not { Succeeded: true })
+                {
+                    _unusable ??= outcome is { } failed ? $"an earlier call failed ({failed.Failure}: {failed.Message})" : "an earlier call failed";
+                }
 
-            // A call that timed out may still be running on its worker: it clears the flag itself when it returns.
-            if (!_executing)
-            {
-                _running = false;
+                // A call that timed out may still be running on its worker: it clears the flag itself when it returns.
+                if (!_executing)
+                {
+                    _running = false;
+                }
             }
         }
-
-        return outcome;
     }
 
     private GssResult<T> Execute<T>(Func<NegotiateAuthentication, GssResult<T>> call)
