@@ -10,6 +10,9 @@ pkgs=(python3 curl iproute2 iputils-ping iptables tshark tcpdump iperf3 procps p
       strongswan-pki libstrongswan-extra-plugins
       # fuzz/run.sh (coverage-guided fuzzing with SharpFuzz)
       afl++)
+# the Kerberos lab (src/Rampart.Lab/KerberosRealm.cs, KdcHost.cs): a private MIT realm and its KDC, klist; noninteractive,
+# krb5-config's default /etc/krb5.conf is never read (every lab process gets KRB5_CONFIG)
+pkgs+=(krb5-kdc krb5-admin-server krb5-user)
 pkgs+=(passwd) # useradd and groupadd: the control socket tests run the CLI as unprivileged users (setpriv, util-linux)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

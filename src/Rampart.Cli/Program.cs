@@ -16,6 +16,7 @@ var root = new RootCommand("rampart: policy-driven IPsec for Linux")
     TraceCommands.Create(),
     CertCommands.Create(),
     CaCommands.Create(),
+    RealmCommands.Create(),
     DemoCommand.Create(),
 };
 return CliRunner.Run(root, args);

@@ -21,6 +21,10 @@ public static class Prerequisites
         ["setpriv"] = "util-linux",
         ["unshare"] = "util-linux",
         ["swanctl"] = "strongswan-swanctl",
+        ["krb5kdc"] = "krb5-kdc",
+        ["kdb5_util"] = "krb5-kdc",
+        ["kadmin.local"] = "krb5-admin-server",
+        ["klist"] = "krb5-user",
     };
 
     /// <summary>Throws unless this process is root and every tool (and <c>ip</c>) is installed.</summary>
