@@ -42,12 +42,6 @@ public sealed record IkeStatistics(
     /// <summary>Failure audits counted into summary records instead of written one by one (a flood).</summary>
     public long FailureAuditsSuppressed { get; init; }
 
-    /// <summary>Peer certificates refused (untrusted, expired, revoked, no CRL at level 2, wrong EKU, not matching the peer's ID): audited 544.</summary>
-    public long CertificatesRejected { get; init; }
-
-    /// <summary>Of <see cref="CertificatesRejected"/>, those a CRL revoked or (CRL check level 2) no valid CRL covered.</summary>
-    public long CrlFailures { get; init; }
-
     /// <summary>IKE datagrams dropped because the IKE loop's queue was full.</summary>
     public long DroppedDatagrams { get; init; }
 
@@ -56,6 +50,12 @@ public sealed record IkeStatistics(
 
     /// <summary>IKE fragmentation: fragments sent and received, messages reassembled, reassemblies given up.</summary>
     public IkeFragmentCounters Fragments { get; init; } = IkeFragmentCounters.Zero;
+
+    /// <summary>Peer certificates refused (untrusted, expired, revoked, no CRL at level 2, wrong EKU, not matching the peer's ID): audited 544.</summary>
+    public long CertificatesRejected { get; init; }
+
+    /// <summary>Of <see cref="CertificatesRejected"/>, those a CRL revoked or (CRL check level 2) no valid CRL covered.</summary>
+    public long CrlFailures { get; init; }
 
     /// <summary>The flood counters above, grouped as the monitor shows them (not a field of <c>ike.status</c>).</summary>
     [JsonIgnore]

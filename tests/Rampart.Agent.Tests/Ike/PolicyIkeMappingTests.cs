@@ -78,13 +78,13 @@ public class PolicyIkeMappingTests
     }
 
     [Fact]
-    public void SecureServerWithKerberos_FailsClearly_BecauseOnlyPresharedKeysExist()
+    public void SecureServerWithKerberos_FailsClearly_BecauseKerberosIsNotNegotiatedYet()
     {
         var applied = TestPolicies.BuiltIn(BuiltInPolicies.SecureServer, TestPolicies.HostA);
 
         Assert.False(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB), out _, out var failure));
 
-        Assert.Contains("kerberos is not implemented", failure, StringComparison.Ordinal);
+        Assert.Contains("Kerberos authentication is not negotiated yet", failure, StringComparison.Ordinal);
         Assert.Null(PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB));
     }
 

@@ -21,6 +21,8 @@ public class IkeStatusJsonTests
             DroppedDatagrams = 20,
             AuditRecordsDropped = 21,
             Fragments = new IkeFragmentCounters(22, 23, 24, 25),
+            CertificatesRejected = 26,
+            CrlFailures = 27,
         };
         var row = new MainModeSaRow("192.0.2.1:500", "192.0.2.2:500", "0102030405060708", "1112131415161718", "initiator", "established", "aes-cbc-128/sha256/modp2048", false, 2, 12.5, 28787.5);
 
@@ -30,12 +32,14 @@ public class IkeStatusJsonTests
         var fields = json.RootElement.GetProperty("statistics").EnumerateObject().ToList();
         Assert.Equal(
             ["mainModes", "quickModes", "softAssociations", "authenticationFailures", "negotiationFailures", "pendingKeyOperations", "keyAdditions", "keyDeletions", "rekeys", "malformedMessages", "retransmits", "deadPeers", "mainModeRenewals",
-             "heardPeers", "halfOpen", "halfOpenProven", "halfOpenEvicted", "halfOpenRefused", "failureAuditsSuppressed", "droppedDatagrams", "auditRecordsDropped", "fragments"],
+             "heardPeers", "halfOpen", "halfOpenProven", "halfOpenEvicted", "halfOpenRefused", "failureAuditsSuppressed", "droppedDatagrams", "auditRecordsDropped", "fragments",
+             "certificatesRejected", "crlFailures"],
             fields.Select(p => p.Name));
-        Assert.Equal(Enumerable.Range(1, 21).Select(i => (long)i), fields.SkipLast(1).Select(p => p.Value.GetInt64()));
+        Assert.Equal(Enumerable.Range(1, 21).Select(i => (long)i), fields.Take(21).Select(p => p.Value.GetInt64()));
         Assert.Equal(
             [("sent", 22L), ("received", 23L), ("reassembled", 24L), ("reassembliesDropped", 25L)],
-            fields[^1].Value.EnumerateObject().Select(p => (p.Name, p.Value.GetInt64())));
+            fields[21].Value.EnumerateObject().Select(p => (p.Name, p.Value.GetInt64())));
+        Assert.Equal([26L, 27L], fields.Skip(22).Select(p => p.Value.GetInt64()));
         Assert.Equal(
             ["local", "peer", "initiatorCookie", "responderCookie", "role", "state", "algorithms", "natTraversal", "quickModeSaPairs", "ageSeconds", "lifetimeLeftSeconds"],
             json.RootElement.GetProperty("mainModes")[0].EnumerateObject().Select(p => p.Name));
