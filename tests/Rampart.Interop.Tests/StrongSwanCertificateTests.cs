@@ -32,6 +32,20 @@ public sealed class StrongSwanCertificateTests(PkiFixture pkis) : IClassFixture<
         AssertWireClean(lab);
     }
 
+    /// <summary>strongSwan's ID is its address (ID_IPV4_ADDR), which Rampart finds among its certificate's iPAddress subjectAltNames.</summary>
+    [Fact]
+    public void AddressIdentityInTheSubjectAltName_IsAccepted()
+    {
+        var pki = pkis.Get(PkiKey.Rsa2048, intermediate: false);
+        using var lab = new StrongSwanLab(CipherSuite.Modern, certificates: new LabCertificates(pki) { StrongSwanIdentity = StrongSwanLab.StrongSwanAddress });
+
+        Negotiate(lab, rampartInitiates: false);
+        AssertAuthenticatedBothWays(lab, pki);
+        Assert.Contains($"authentication of '{StrongSwanLab.StrongSwanAddress}' (myself)", lab.StrongSwanLog(), StringComparison.Ordinal);
+        lab.StopCapture();
+        AssertWireClean(lab);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

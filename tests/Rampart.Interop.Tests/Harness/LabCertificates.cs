@@ -11,6 +11,9 @@ namespace Rampart.Interop.Tests.Harness;
 /// </summary>
 public sealed record LabCertificates(PkiCertificates Pki, bool StrongSwanFromOtherRoot = false)
 {
+    /// <summary>strongSwan's ID in Main Mode; null = its certificate's subject DN.</summary>
+    public string? StrongSwanIdentity { get; init; }
+
     public StrongSwanCertificates StrongSwan()
     {
         var name = StrongSwanFromOtherRoot ? "strongswan-other" : "strongswan";
@@ -20,7 +23,10 @@ public sealed record LabCertificates(PkiCertificates Pki, bool StrongSwanFromOth
             cas.Add(intermediate);
         }
 
-        return new StrongSwanCertificates(Pki.Certificate(name), Pki.PrivateKey(name), Pki.Key, cas, Pki.RootCertificate, Pki.RampartSubject);
+        return new StrongSwanCertificates(Pki.Certificate(name), Pki.PrivateKey(name), Pki.Key, cas, Pki.RootCertificate, Pki.RampartSubject)
+        {
+            LocalIdentity = StrongSwanIdentity,
+        };
     }
 
     public void InstallInto(AgentHost rampart)
