@@ -6,7 +6,7 @@ pkgs=(python3 curl iproute2 iputils-ping iptables tshark tcpdump iperf3 procps p
       # and vici, socket-default, openssl, and kernel-libipsec (ESP in userspace) from libcharon-extra-plugins
       strongswan-charon strongswan-swanctl strongswan-libcharon libstrongswan libstrongswan-standard-plugins
       libcharon-extra-plugins
-      # the benchmarks' strongSwan (bench/ike-rate.sh)
+      # the benchmarks' strongSwan (bench/ike-rate.sh); pki makes the interop certificate tests' CAs and certificates
       strongswan-pki libstrongswan-extra-plugins
       # fuzz/run.sh (coverage-guided fuzzing with SharpFuzz)
       afl++)

@@ -4,8 +4,10 @@ namespace Rampart.Interop.Tests.Harness;
 
 /// <summary>
 /// The two files one private charon reads: <c>strongswan.conf</c> (daemon, plugins, log, vici socket) and
-/// <c>swanctl.conf</c> (one IKEv1 Main Mode connection with a pre-shared key and a host-to-host tunnel child).
-/// Nothing under /etc is read: charon and swanctl get <c>STRONGSWAN_CONF</c> and <c>SWANCTL_DIR</c> pointing here.
+/// <c>swanctl.conf</c> (one IKEv1 Main Mode connection with a pre-shared key, or with <see cref="Certificates"/>
+/// strongSwan's ikev1-cert profile, and a host-to-host tunnel child), plus the credential directories the certificate
+/// profile loads from. Nothing under /etc is read: charon and swanctl get <c>STRONGSWAN_CONF</c> and
+/// <c>SWANCTL_DIR</c> pointing here.
 /// </summary>
 public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteAddress, string PreSharedKey, string IkeProposals, string EspProposals)
 {
@@ -18,7 +20,10 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
     /// install fails; kernel-netlink still handles addresses and routes. openssl does the ciphers and groups, 3DES
     /// and DH 2 included through its legacy provider.
     /// </summary>
-    private const string CharonPlugins = "kernel-libipsec kernel-netlink socket-default vici random nonce openssl sha1 sha2 md5 hmac kdf";
+    private const string CharonPlugins = "kernel-libipsec kernel-netlink socket-default vici random nonce openssl sha1 sha2 md5 hmac kdf " + CredentialPlugins;
+
+    /// <summary>What charon and swanctl need to parse PEM certificates and keys and to check certificate chains.</summary>
+    private const string CredentialPlugins = "pem pkcs1 pkcs8 x509 pubkey constraints";
 
     /// <summary>Marks charon's own IKE and ESP-in-UDP sockets so the tunnel's route to the peer does not capture them.</summary>
     private const string BypassMark = "0x42";
@@ -28,6 +33,9 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
 
     /// <summary><c>charon.fragment_size</c>: the largest IP packet of a fragment; null = strongSwan's default (1280).</summary>
     public int? FragmentSize { get; init; }
+
+    /// <summary>strongSwan's certificate, key and CAs, and the peer's identity: null = the pre-shared key profile.</summary>
+    public StrongSwanCertificates? Certificates { get; init; }
 
     /// <summary>Writes both files into <paramref name="directory"/> (created 0700: swanctl.conf holds the key).</summary>
     public void WriteTo(string directory, string viciSocket, string log)
@@ -43,6 +51,7 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
         var swanctl = Path.Combine(directory, "swanctl.conf");
         File.WriteAllText(swanctl, SwanctlConf());
         File.SetUnixFileMode(swanctl, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Certificates?.CopyInto(directory);
     }
 
     private static string StrongSwanConf(string viciSocket, string log, int? fragmentSize) => string.Create(CultureInfo.InvariantCulture, $$"""
@@ -95,10 +104,21 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
         }
         swanctl {
             socket = unix://{{viciSocket}}
-            load = random nonce openssl
+            load = random nonce openssl {{CredentialPlugins}}
         }
 
         """);
+
+    private string PskAuthentication() => $$"""
+        local {
+                    auth = psk
+                    id = {{LocalAddress}}
+                }
+                remote {
+                    auth = psk
+                    id = {{RemoteAddress}}
+                }
+        """;
 
     private string SwanctlConf() => string.Create(CultureInfo.InvariantCulture, $$"""
         # Rampart's interop peer: IKEv1 Main Mode, pre-shared key, Quick Mode ESP in a host-to-host tunnel.
@@ -114,14 +134,7 @@ public sealed record StrongSwanConfiguration(string LocalAddress, string RemoteA
                 {{(Fragmentation is { } fragmentation ? $"fragmentation = {fragmentation}" : "# fragmentation: the default")}}
                 # strongSwan answers dead peer detection but does not probe itself.
                 dpd_delay = 0
-                local {
-                    auth = psk
-                    id = {{LocalAddress}}
-                }
-                remote {
-                    auth = psk
-                    id = {{RemoteAddress}}
-                }
+                {{(Certificates is { } certificates ? certificates.Authentication() : PskAuthentication())}}
                 children {
                     {{Child}} {
                         mode = tunnel

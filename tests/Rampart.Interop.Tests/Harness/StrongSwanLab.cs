@@ -21,8 +21,17 @@ public sealed class StrongSwanLab : IDisposable
     private readonly BackgroundProcess? _capture;
     private readonly StrongSwanPeer? _strongSwan;
 
-    /// <summary>Starts the lab; <paramref name="fragmentation"/> sets the veth's MTU and both sides' IKE fragmentation (null = MTU 1500, both defaults).</summary>
-    public StrongSwanLab(CipherSuite suite, string rampartPsk = StrongSwanPsk, IReadOnlyList<string>? rampartEnvironment = null, LabFragmentation? fragmentation = null)
+    /// <summary>
+    /// Starts the lab; <paramref name="fragmentation"/> sets the veth's MTU and both sides' IKE fragmentation (null =
+    /// MTU 1500, both defaults); <paramref name="certificates"/> makes both sides authenticate with certificates
+    /// instead of the pre-shared key (strongSwan's ikev1-cert profile).
+    /// </summary>
+    public StrongSwanLab(
+        CipherSuite suite,
+        string rampartPsk = StrongSwanPsk,
+        IReadOnlyList<string>? rampartEnvironment = null,
+        LabFragmentation? fragmentation = null,
+        LabCertificates? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         StrongSwanPrerequisites.Require();
@@ -35,6 +44,7 @@ public sealed class StrongSwanLab : IDisposable
             {
                 Fragmentation = fragmentation?.StrongSwanMode,
                 FragmentSize = fragmentation?.StrongSwanFragmentSize,
+                Certificates = certificates?.StrongSwan(),
             };
             _strongSwan = _network.Own(new StrongSwanPeer(RightNamespace, Path.Combine(_work, "strongswan"), configuration));
             Swanctl("--load-all").EnsureSuccess();
@@ -45,7 +55,14 @@ public sealed class StrongSwanLab : IDisposable
             var binaries = RampartBinaries.BesideThisAssembly.WithAgentRunByCli();
             Rampart = new AgentHost(_network, LeftNamespace, home: Path.Combine(_work, "rampart"), binaries: binaries)
                 .Start([.. rampartEnvironment ?? [], .. fragmentation?.RampartEnvironment ?? []]);
-            Rampart.AssignTunnelPolicy(StrongSwanAddress, suite, rampartPsk);
+            var authentication = "psk:" + rampartPsk;
+            if (certificates is not null)
+            {
+                certificates.InstallInto(Rampart);
+                authentication = "cert:" + PkiCertificates.RootName;
+            }
+
+            Rampart.AssignTunnelPolicy(StrongSwanAddress, suite, authentication);
         }
         catch
         {
