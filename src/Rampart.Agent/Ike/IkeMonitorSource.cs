@@ -16,11 +16,19 @@ public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeS
         return [.. ike.LatestStatus.MainModes.Select(sa => new MainModeAssociation(
             sa.Local,
             sa.Peer,
-            sa.Peer,
-            "Preshared key", // the only method IKE implements so far
+            sa.PeerIdentity ?? sa.Peer,
+            AuthenticationOf(sa),
             sa.Algorithms ?? "(negotiating)",
             sa.QuickModeSaPairs,
             (long)sa.AgeSeconds,
             sa.LifetimeLeftSeconds is { } left ? (long)left : Math.Max(0, lifetimeSeconds - (long)sa.AgeSeconds)))];
     }
+
+    /// <summary>The walkthrough's words: "Preshared key" or "Certificate" (with the signature kind); "(negotiating)" until authenticated.</summary>
+    internal static string AuthenticationOf(MainModeSaRow sa) => sa.Authentication switch
+    {
+        null => "(negotiating)",
+        "pre-shared key" => "Preshared key",
+        var signature => $"Certificate ({signature})",
+    };
 }

@@ -6,7 +6,8 @@ public sealed record IkeStatus(IkeStatistics Statistics, IReadOnlyList<MainModeS
 /// <summary>
 /// One main mode (ISAKMP) SA as the IKE engine reports it and <c>ike.status</c> lists it: cookies in hex, algorithms
 /// as cipher/hash/group (null until chosen), lifetime left once established, the peer's authenticated identity (its
-/// certificate's subject, or its ID payload with a pre-shared key; null until authenticated). The monitor's
+/// certificate's subject, or its ID payload with a pre-shared key; null until authenticated) and how it was authenticated
+/// (e.g. <c>pre-shared key</c>, <c>RSA signature</c>; null until authenticated). The monitor's
 /// <see cref="MainModeAssociation"/> is the walkthrough's view of the same row.
 /// </summary>
 public sealed record MainModeSaRow(
@@ -21,4 +22,5 @@ public sealed record MainModeSaRow(
     int QuickModeSaPairs,
     double AgeSeconds,
     double? LifetimeLeftSeconds,
-    string? PeerIdentity = null);
+    string? PeerIdentity = null,
+    string? Authentication = null);

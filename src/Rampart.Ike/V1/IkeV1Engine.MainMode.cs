@@ -454,7 +454,7 @@ public sealed partial class IkeV1Engine
         }
     }
 
-    private static string AuthenticationName(IkeAuthenticationMethod method) => method switch
+    internal static string AuthenticationName(IkeAuthenticationMethod method) => method switch
     {
         IkeAuthenticationMethod.PreSharedKey => "pre-shared key",
         IkeAuthenticationMethod.RsaSignatures => "RSA signature",
