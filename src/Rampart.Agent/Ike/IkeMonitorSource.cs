@@ -17,10 +17,18 @@ public sealed class IkeMonitorSource(IkeService ike, PolicyState policy) : IIkeS
             sa.Local,
             sa.Peer,
             sa.PeerIdentity ?? sa.Peer,
-            sa.Authentication ?? "(negotiating)",
+            AuthenticationOf(sa),
             sa.Algorithms ?? "(negotiating)",
             sa.QuickModeSaPairs,
             (long)sa.AgeSeconds,
             sa.LifetimeLeftSeconds is { } left ? (long)left : Math.Max(0, lifetimeSeconds - (long)sa.AgeSeconds)))];
     }
+
+    /// <summary>The walkthrough's words: "Preshared key" or "Certificate" (with the signature kind); "(negotiating)" until authenticated.</summary>
+    internal static string AuthenticationOf(MainModeSaRow sa) => sa.Authentication switch
+    {
+        null => "(negotiating)",
+        "pre-shared key" => "Preshared key",
+        var signature => $"Certificate ({signature})",
+    };
 }

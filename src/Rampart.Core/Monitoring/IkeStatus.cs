@@ -6,8 +6,8 @@ public sealed record IkeStatus(IkeStatistics Statistics, IReadOnlyList<MainModeS
 /// <summary>
 /// One main mode (ISAKMP) SA as the IKE engine reports it and <c>ike.status</c> lists it: cookies in hex, algorithms
 /// as cipher/hash/group (null until chosen), lifetime left once established, the peer's authenticated identity (its
-/// certificate's subject, or its ID payload with a pre-shared key; null until authenticated) and the authentication
-/// method chosen (null until chosen). The monitor's
+/// certificate's subject, or its ID payload with a pre-shared key; null until authenticated) and how it was authenticated
+/// (e.g. <c>pre-shared key</c>, <c>RSA signature</c>; null until authenticated). The monitor's
 /// <see cref="MainModeAssociation"/> is the walkthrough's view of the same row.
 /// </summary>
 public sealed record MainModeSaRow(

@@ -173,7 +173,7 @@ internal sealed partial class Phase1Sa(ulong cookieI, bool isInitiator, IkeV1Pee
         Math.Round((now - Created).TotalSeconds, 1),
         Expires is { } expires ? Math.Max(0, Math.Round((expires - now).TotalSeconds, 1)) : null,
         State == Phase1State.Established ? PeerIdentity : null,
-        Chosen is null ? null : IkeV1Engine.AuthenticationName(AuthenticationMethod));
+        State == Phase1State.Established ? IkeV1Engine.AuthenticationName(AuthenticationMethod) : null);
 
     public void Dispose()
     {

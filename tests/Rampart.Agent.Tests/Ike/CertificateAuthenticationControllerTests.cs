@@ -47,6 +47,10 @@ public sealed class CertificateAuthenticationControllerTests : IDisposable
         var mainMode = Assert.Single(_pair.A.Controller.Status().MainModes);
         Assert.Contains("CN=b.rampart.test", mainMode.PeerIdentity, StringComparison.Ordinal);
         Assert.Contains("CN=a.rampart.test", Assert.Single(_pair.B.Controller.Status().MainModes).PeerIdentity, StringComparison.Ordinal);
+
+        // The monitor shows the certificate's subject and the method, not the address and "Preshared key".
+        var expected = key == CaKeyAlgorithm.Rsa2048 ? "Certificate (RSA signature)" : key == CaKeyAlgorithm.EcdsaP256 ? "Certificate (ECDSA-256 signature)" : "Certificate (ECDSA-384 signature)";
+        Assert.Equal(expected, IkeMonitorSource.AuthenticationOf(mainMode));
     }
 
     [Fact]
