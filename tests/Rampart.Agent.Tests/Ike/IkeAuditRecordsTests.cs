@@ -34,6 +34,35 @@ public class IkeAuditRecordsTests
     }
 
     [Fact]
+    public void MainModeWithACertificate_Is541_WithTheCertificateBasedIdentity()
+    {
+        var audit = new IkeAuditEvent(IkeAuditKind.MainModeEstablished, Peer, null, true, "Main Mode initiator …")
+        {
+            PeerIdentity = "CN=b.rampart.test",
+            Authentication = IkeAuthenticationMethod.RsaSignatures,
+        };
+
+        var record = IkeAuditRecords.FromEngine(audit)!;
+
+        Assert.Equal(AuditEventId.SecurityAssociationEstablished, record.EventId);
+        Assert.Equal("CN=b.rampart.test", Value(record, "Certificate based Identity"));
+        Assert.Null(Value(record, "Preshared Key ID"));
+        Assert.Equal("192.0.2.2", Value(record, "Peer IP Address"));
+    }
+
+    [Fact]
+    public void RefusedCertificate_Is544_WithTheReason()
+    {
+        var audit = new IkeAuditEvent(IkeAuditKind.CertificateRejected, Peer, NotifyMessageType.AuthenticationFailed, true, "Main Mode: certificate of CN=b rejected: revoked: …");
+
+        var record = IkeAuditRecords.FromEngine(audit)!;
+
+        Assert.Equal(AuditEventId.CertificateTrustFailed, record.EventId);
+        Assert.False(record.Success);
+        Assert.Contains("revoked", Value(record, "Failure Reason"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void QuickModeRefusedByUs_Is546_WithTheFilterAndDataProtectionMode()
     {
         var mismatch = new ProposalMismatch(IkeNegotiationMode.QuickMode, "PFS Group", "modp2048 (group 14)", "none");
