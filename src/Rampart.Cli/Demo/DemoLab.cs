@@ -47,6 +47,13 @@ internal sealed class DemoLab : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a real HTTP server (python3's http.server) in <paramref name="host"/>'s namespace on
+    /// <paramref name="address"/>, serving <paramref name="directory"/>; the lab stops it by PID at the latest.
+    /// </summary>
+    public HttpFileServer ServeFiles(AgentHost host, string address, int port, string directory) =>
+        Own(new HttpFileServer(_pair, host.Namespace, address, port, directory));
+
     /// <summary>Keeps <paramref name="resource"/> until the lab is disposed (before the namespaces go).</summary>
     public T Own<T>(T resource)
         where T : IDisposable => _pair.Own(resource);

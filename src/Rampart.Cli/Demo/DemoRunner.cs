@@ -17,7 +17,7 @@ internal static class DemoRunner
             return Cli.Fail("the demo creates network namespaces: run it as root (sudo ./rampart demo)");
         }
 
-        if (Prerequisites.MissingTool("ping", "tcpdump") is { } missing)
+        if (Prerequisites.MissingTool("ping", "tcpdump", "python3") is { } missing)
         {
             return Cli.Fail($"the demo needs '{missing}': run .ci/install-deps.sh (see README.md, 'Set up a fresh machine')");
         }

@@ -6,7 +6,8 @@ namespace Rampart.Cli.Demo;
 
 /// <summary>
 /// The narrated demo: the walkthrough's Partner policy on two hosts, then the built-in Client and Secure Server
-/// policies. Each phase's verdict comes from a capture of the wire, not from what the agents report.
+/// policies, then the Partner policy with certificates from a CA it creates, one of them revoked. Each phase's verdict
+/// comes from a capture of the wire, not from what the agents report.
 /// </summary>
 internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
 {
@@ -14,6 +15,14 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     private const int MaximumPings = 10;
     private const double HeldMilliseconds = 100;
     private const int RepliesWanted = 4;
+    private const int RefusedPings = 3;
+    private const string CaName = "Demo CA";
+    private const string CertificateAction = "Partner Certificate Action";
+
+    /// <summary>The CRL distribution point: a documentation address on A's loopback, so A fetches it outside IPsec.</summary>
+    private const string CrlServerAddress = "198.51.100.80";
+    private const int CrlServerPort = 8080;
+    private static readonly TimeSpan RefusalDeadline = TimeSpan.FromSeconds(15);
 
     /// <summary>Runs every phase; returns whether the traffic was secured in all of them.</summary>
     public bool Run()
@@ -27,11 +36,13 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         Console.WriteLine($"Agents running: A pid {a.AgentPid}, B pid {b.AgentPid}");
         var partner = PartnerPhase(a, b);
         var builtIn = BuiltInPhase(a, b);
+        var certificates = CertificatePhase(a, b);
+        var ok = partner && builtIn && certificates;
         Console.WriteLine();
-        Console.WriteLine(partner && builtIn
-            ? "Result: every ping between the hosts was secured by IPsec."
+        Console.WriteLine(ok
+            ? "Result: every ping between the hosts was secured by IPsec, and the revoked certificate was refused."
             : "Result: NOT SECURED (see above).");
-        return partner && builtIn;
+        return ok;
     }
 
     private bool PartnerPhase(AgentHost a, AgentHost b)
@@ -109,6 +120,106 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         return secured;
     }
 
+    private bool CertificatePhase(AgentHost a, AgentHost b)
+    {
+        Heading($"3. The Partner policy with certificates from a test CA ({CaName}, ECDSA P-256 keys; High = ESP encryption)");
+        var ca = Path.Combine(lab.Directory, "ca");
+        var published = System.IO.Directory.CreateDirectory(Path.Combine(lab.Directory, "www")).FullName;
+        using var crlServer = lab.ServeFiles(a, CrlServerAddress, CrlServerPort, published);
+        Console.WriteLine($"  A: python3 -m http.server --bind {CrlServerAddress} {CrlServerPort} --directory {published}  (the CRL distribution point)");
+        var crlUrl = crlServer.Url("ca.crl");
+        Step(a, "ca", "create", ca, "--name", CaName, "--key", "ecdsa-p256");
+        var certificates = new Dictionary<AgentHost, string>();
+        foreach (var host in new[] { a, b })
+        {
+            certificates[host] = Path.Combine(lab.Directory, $"{host.Name.ToLowerInvariant()}.p12");
+            Step(a, "ca", "issue", ca, "--subject", Subject(host), "--ip", host.Address, "--key", "ecdsa-p256", "--crl-url", crlUrl, "--out", certificates[host]);
+        }
+
+        foreach (var host in new[] { a, b })
+        {
+            var show = host == a;
+            Step(host, show, "cert", "import", certificates[host]);
+            Step(host, show, "cert", "trust", Path.Combine(ca, "ca.crt"));
+            if (show)
+            {
+                ShowCommand(a, "cert", "list");
+            }
+
+            // Part 2's policies make way for Partner, whose one rule now authenticates with the CA's certificates
+            // and, this time, encrypts (High: ESP).
+            Must(host, null, "policy", "unassign", host == a ? BuiltInPolicies.Client : BuiltInPolicies.SecureServer);
+            Step(host, show, "filteraction", "create", CertificateAction, "--negotiate", "--method", "high");
+            Step(host, show, "rule", "delete", "Partner", "1");
+            Step(host, show, "rule", "add", "Partner", "--filterlist", "Partner Filter", "--action", CertificateAction, "--auth", "cert:" + CaName);
+            Step(host, show, "policy", "assign", "Partner");
+        }
+
+        Console.WriteLine($"  B: the same with b.p12 (its rule's filter has --dst {a.Address})");
+
+        // Part 1's main mode, authenticated with the pre-shared key, would otherwise be reused for the new quick modes.
+        RestartAgents(a, b);
+        using var capture = lab.Own(new WireCapture(a, "certificates"));
+        var replies = PingPeer(a, b);
+        capture.Stop();
+        var wire = capture.Count();
+        var secured = replies > 0 && wire.Secured > 0 && wire.ClearEcho == 0;
+        Verdict(wire, secured, secured ? "secured with certificates: no ICMP crossed the wire in clear" : WhyNot(replies, wire));
+        ShowCommand(a, "monitor", "--once");
+
+        // The two newest 541s: the quick mode's, then the main mode's with B's certificate subject.
+        ShowCommand(a, "audit", "--event", "541", "--limit", "2");
+
+        Console.WriteLine();
+        Console.WriteLine("  B's certificate is revoked; A checks CRLs from now on (level 1: refuse what a CRL says is revoked).");
+        Step(a, "ca", "revoke", ca, certificates[b]);
+        Step(a, "ca", "crl", ca, "--out", Path.Combine(published, "ca.crl"));
+        Step(a, "cert", "crl-check", "1");
+        // The SAs and main mode made before the revocation would otherwise carry on.
+        RestartAgents(a, b);
+        var refused = PingPeer(a, b, attempts: RefusedPings) == 0;
+        var fetched = crlServer.Log.Contains("GET /ca.crl", StringComparison.Ordinal);
+        var audited = WaitForAudit(a, 544);
+        crlServer.Stop();
+        Console.WriteLine($"  A: the HTTP server {(fetched ? "served ca.crl to A's agent" : "was NOT asked for ca.crl")}; stopped");
+        ShowCommand(a, "audit", "--event", "544", "--limit", "1");
+        var revokedRefused = refused && fetched && audited;
+        Console.WriteLine(revokedRefused
+            ? "  -> refused: A will not negotiate with a revoked certificate (event 544)"
+            : $"  -> NOT OK: {(!refused ? "the revoked certificate was accepted" : !fetched ? "the CRL was not fetched" : "no event 544")}");
+        return secured && revokedRefused;
+    }
+
+    /// <summary><c>rampart agent restart</c> on both hosts: all IKE state and SAs cleared, the policy applied again.</summary>
+    private void RestartAgents(AgentHost a, AgentHost b)
+    {
+        foreach (var host in new[] { a, b })
+        {
+            Step(host, "agent", "restart");
+            host.WaitUntilEnforcing("Partner", cancel);
+        }
+    }
+
+    private static string Subject(AgentHost host) => $"CN={host.Name.ToLowerInvariant()}.rampart.demo, O=Rampart";
+
+    /// <summary>Waits (briefly) until <paramref name="host"/> audited <paramref name="eventId"/>: the refusal is reported off the IKE loop.</summary>
+    private bool WaitForAudit(AgentHost host, int eventId)
+    {
+        var deadline = DateTime.UtcNow + RefusalDeadline;
+        while (host.Audit(eventId).Count == 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(200);
+        }
+
+        return true;
+    }
+
     private static IEnumerable<string[]> PartnerCommands(string peer) =>
     [
         ["policy", "create", "Partner", "--no-default-response"],
@@ -120,7 +231,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
     ];
 
     /// <summary>Pings until a few replies came back, printing each as Windows 2000's ping did; returns the replies.</summary>
-    private int PingPeer(AgentHost from, AgentHost to, bool quiet = false)
+    private int PingPeer(AgentHost from, AgentHost to, bool quiet = false, int attempts = MaximumPings)
     {
         if (!quiet)
         {
@@ -128,7 +239,7 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         }
 
         var replies = 0;
-        for (var i = 0; i < MaximumPings && replies < RepliesWanted; i++)
+        for (var i = 0; i < attempts && replies < RepliesWanted; i++)
         {
             cancel.ThrowIfCancellationRequested();
             var ping = NetworkNamespacePair.Ping(from.Namespace, to.Address);
@@ -163,6 +274,20 @@ internal sealed class DemoScript(DemoLab lab, CancellationToken cancel)
         Console.WriteLine($"  {host.Name}$ rampart {Quote(arguments)}");
         var result = host.Run(arguments);
         Indent(result.Succeeded ? result.Output : "(failed) " + result.Message);
+    }
+
+    /// <summary>Runs a rampart command on <paramref name="host"/> that must succeed, printing it first.</summary>
+    private static void Step(AgentHost host, params string[] arguments) => Step(host, show: true, arguments);
+
+    /// <summary>As <see cref="Must"/>, printing the command first when <paramref name="show"/> (host B's usually go unprinted).</summary>
+    private static void Step(AgentHost host, bool show, params string[] arguments)
+    {
+        if (show)
+        {
+            Console.WriteLine($"  {host.Name}$ rampart {Quote(arguments)}");
+        }
+
+        Must(host, null, arguments);
     }
 
     /// <summary>
