@@ -66,7 +66,8 @@ public static class IkeAuditRecords
             case IkeAuditKind.NegotiationFailed:
                 return Failure(audit.Peer, audit.Reason, audit.Detail, audit.Selector, audit.PeerAnswered, audit.Mismatch);
             case IkeAuditKind.CertificateRejected:
-                fields.Add(new(Parameters, "Failure Reason", audit.Detail));
+                // The peer was not authenticated: only its address is known, not a key's or certificate's identity.
+                fields = [new(PeerIdentity, "Peer IP Address", audit.Peer.ToString()), new(Parameters, "Failure Reason", audit.Detail)];
                 return new(AuditEventId.CertificateTrustFailed, false, $"IKE peer certificate refused for {audit.Peer}: {audit.Detail}", fields);
             default:
                 return null;

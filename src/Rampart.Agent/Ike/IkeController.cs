@@ -294,17 +294,27 @@ public sealed partial class IkeController : IDisposable
     /// <summary>
     /// Puts a policy in force, in the data path and in IKE at once: the data path swaps its snapshot (forgetting the
     /// old policy's pending acquires, soft associations and blocks), negotiations of the old policy are forgotten, and
-    /// SAs no rule of the new policy would negotiate are deleted (the peer told).
+    /// SAs no rule of the new policy would negotiate are deleted (the peer told). When the policy authenticates peers
+    /// differently (a rule's methods or the default response's changed), the ISAKMP SAs authenticated under the old
+    /// methods are retired, so the next Quick Mode authenticates afresh.
     /// </summary>
     public void ApplyPolicy(AppliedPolicy applied)
     {
         ArgumentNullException.ThrowIfNull(applied);
+        var authenticationChanged = !SameAuthentication(_applied, applied);
         _applied = applied;
         var now = _time.GetUtcNow();
         foreach (var pair in _bindings.ApplyPolicy(applied))
         {
             LogDeleting(_logger, pair.InboundSpi, pair.Peer, null);
             DeletePair(pair, now);
+        }
+
+        // After the deletes above, which need the ISAKMP SAs to tell the peers.
+        if (authenticationChanged)
+        {
+            _engine.RetireMainModes(_actions);
+            Execute(now);
         }
     }
 
@@ -320,6 +330,19 @@ public sealed partial class IkeController : IDisposable
     }
 
     public void Dispose() => _engine.Dispose();
+
+    /// <summary>Whether two policies authenticate every peer the same way (each rule's methods and the default response's).</summary>
+    private static bool SameAuthentication(AppliedPolicy before, AppliedPolicy after)
+    {
+        if (before.Policy is not { } old || after.Policy is not { } current)
+        {
+            return before.Policy is null && after.Policy is null;
+        }
+
+        return old.Rules.Select(r => r.AuthenticationMethods).SequenceEqual(current.Rules.Select(r => r.AuthenticationMethods))
+            && old.DefaultResponseRule == current.DefaultResponseRule
+            && old.EffectiveDefaultResponseRule.AuthenticationMethods.Equals(current.EffectiveDefaultResponseRule.AuthenticationMethods);
+    }
 
     private void DeletePair(InstalledPair pair, DateTimeOffset now)
     {

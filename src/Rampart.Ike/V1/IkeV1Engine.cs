@@ -95,6 +95,21 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     /// <summary>Every ISAKMP SA, established or not, as <c>ike.status</c> and the monitor list them at <paramref name="now"/>.</summary>
     public IReadOnlyList<MainModeSaRow> MainModeSas(DateTimeOffset now) => [.. _phase1s.All.Select(p => p.ToRow(now))];
 
+    /// <summary>
+    /// Ends every established ISAKMP SA, telling each peer: the policy's authentication changed, and a Main Mode
+    /// authenticated under the old methods must not key new Quick Modes. Installed IPsec SAs stay until their own end.
+    /// </summary>
+    public void RetireMainModes(List<IkeAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        foreach (var phase1 in _phase1s.All.Where(p => p.State == Phase1State.Established).ToList())
+        {
+            SendInformational(phase1, [new DeletePayload(ProtocolId.Isakmp, 16, [phase1.CookieBytes()])], actions);
+            Log(actions, 31, $"ISAKMP SA with {phase1.Remote.Address} retired: the policy's authentication changed");
+            Remove(phase1);
+        }
+    }
+
     /// <summary>Drops all state (agent restart).</summary>
     public void Reset()
     {

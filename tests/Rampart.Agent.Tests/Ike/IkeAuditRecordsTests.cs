@@ -60,6 +60,8 @@ public class IkeAuditRecordsTests
         Assert.Equal(AuditEventId.CertificateTrustFailed, record.EventId);
         Assert.False(record.Success);
         Assert.Contains("revoked", Value(record, "Failure Reason"), StringComparison.Ordinal);
+        Assert.Null(Value(record, "Preshared Key ID"));
+        Assert.Equal("192.0.2.2", Value(record, "Peer IP Address"));
     }
 
     [Fact]

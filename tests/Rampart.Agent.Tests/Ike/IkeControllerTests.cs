@@ -233,6 +233,25 @@ public sealed class IkeControllerTests : IDisposable
         Assert.Empty(_net.A.Controller.Status().MainModes);
     }
 
+    [Fact]
+    public void PolicyChangeOfTheAuthenticationMethods_RetiresTheMainModes_OtherChangesKeepThem()
+    {
+        _net.Negotiate();
+        Assert.Single(_net.A.Controller.Status().MainModes);
+
+        // The same policy applied again (any store change does that): the Main Mode stays.
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB));
+        _net.Deliver();
+        Assert.Single(_net.A.Controller.Status().MainModes);
+
+        // Another key: a Main Mode authenticated with the old one must not key new Quick Modes; the peer is told.
+        _net.A.Assign(TestPolicies.Partner(TestPolicies.HostA, TestPolicies.HostB, psk: "another key"));
+        _net.Deliver();
+        Assert.Empty(_net.A.Controller.Status().MainModes);
+        Assert.Empty(_net.B.Controller.Status().MainModes);
+        Assert.Equal(1, _net.A.Controller.InstalledPairs);
+    }
+
     public void Dispose() => _net.Dispose();
 
     private static string? Value(IkeAuditRecord record, string name) => record.Fields.FirstOrDefault(f => f.Name == name)?.Value;
