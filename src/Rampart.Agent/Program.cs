@@ -73,6 +73,7 @@ builder.Services.AddSingleton(sp => new CrlCache(sp.GetRequiredService<TimeProvi
 builder.Services.AddSingleton(sp => new IkeCertificateServices(
     new HostCertificates(sp.GetRequiredService<CertificateStore>(), sp.GetRequiredService<TimeProvider>()),
     new PeerCertificateValidator(sp.GetRequiredService<CertificateStore>(), sp.GetRequiredService<CrlCache>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PeerCertificateValidator>>())));
+builder.Services.AddSingleton(sp => KerberosStartup.Load(options.Home, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IkeService>>()));
 builder.Services.AddSingleton<IkeService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
 builder.Services.AddSingleton<IIkeStatisticsSource, IkeMonitorSource>();

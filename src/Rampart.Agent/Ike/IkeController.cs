@@ -81,7 +81,7 @@ public sealed partial class IkeController : IDisposable
         var engineOptions = options.Engine ?? new IkeV1EngineOptions { FindPeer = _ => null, FindQuickMode = (_, _) => null };
         _engine = new IkeV1Engine(new IkeV1EngineOptions
         {
-            FindPeer = remote => TrackLookup(PolicyIkeMapping.FindPeer(_applied, remote, _certificateServices?.Certificates)),
+            FindPeer = remote => TrackLookup(PolicyIkeMapping.FindPeer(_applied, remote, _certificateServices?.Certificates, KerberosPrincipal)),
             FindQuickMode = (_, selector) => PolicyIkeMapping.FindQuickMode(_applied, selector),
             RetransmitInitial = engineOptions.RetransmitInitial,
             MaxRetransmits = engineOptions.MaxRetransmits,
@@ -189,7 +189,7 @@ public sealed partial class IkeController : IDisposable
             return;
         }
 
-        if (!PolicyIkeMapping.TryMapAcquire(_applied, acquire, out var negotiation, out var failure, _certificateServices?.Certificates))
+        if (!PolicyIkeMapping.TryMapAcquire(_applied, acquire, out var negotiation, out var failure, _certificateServices?.Certificates, KerberosPrincipal))
         {
             _negotiationFailures++;
             _bindings.Block(acquire.Binding);
@@ -438,6 +438,12 @@ public sealed partial class IkeController : IDisposable
                 break;
             case ValidatePeerCertificate validate:
                 Validate(validate);
+                break;
+            case Rampart.Ike.GssStep step:
+                RunGssStep(step);
+                break;
+            case ReleaseGssContext release:
+                ReleaseGss(release.ContextId);
                 break;
         }
     }

@@ -49,7 +49,8 @@ public sealed partial class IkeService : BackgroundService
         TimeProvider time,
         IkeControllerOptions options,
         ILoggerFactory loggers,
-        IkeCertificateServices? certificates = null)
+        IkeCertificateServices? certificates = null,
+        IkeKerberosHost? kerberos = null)
     {
         _transport = transport;
         _inbox = inbox;
@@ -62,7 +63,10 @@ public sealed partial class IkeService : BackgroundService
 
         // The "Rampart.Ike" category goes to the IKE trace (the walkthrough's Oakley.log).
         _logger = loggers.CreateLogger("Rampart.Ike.Agent");
-        _controller = new IkeController(dataPath, time, options, Send, Audit, _logger, certificates, work => _inbox.Post(new InvokeWork(work)));
+        _controller = new IkeController(dataPath, time, options, Send, Audit, _logger, certificates, work => _inbox.Post(new InvokeWork(work)))
+        {
+            Kerberos = kerberos?.Services,
+        };
         _timer = time.CreateTimer(_ => _inbox.Post(new TimerWork()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 

@@ -22,11 +22,15 @@ public sealed record IkeNegotiation(IkeV1PeerConfig Peer, IPEndPoint Local, Prox
 /// </summary>
 public static class PolicyIkeMapping
 {
+    /// <summary>Why a rule's Kerberos method is skipped on a host that has not joined a realm.</summary>
+    public const string NotJoined = "not joined to a Kerberos realm: rampart realm join REALM --kdc ADDR --keytab FILE";
+
     /// <summary>
-    /// Builds the negotiation for an acquire; false with the reason (no usable authentication method: Kerberos only, no
-    /// usable certificate in <paramref name="certificates"/>; rule gone).
+    /// Builds the negotiation for an acquire; false with the reason (no usable authentication method: Kerberos without
+    /// a realm joined (<paramref name="kerberosPrincipal"/> null), no usable certificate in <paramref name="certificates"/>;
+    /// rule gone).
     /// </summary>
-    public static bool TryMapAcquire(AppliedPolicy applied, Acquire acquire, out IkeNegotiation? negotiation, out string failure, HostCertificates? certificates = null)
+    public static bool TryMapAcquire(AppliedPolicy applied, Acquire acquire, out IkeNegotiation? negotiation, out string failure, HostCertificates? certificates = null, string? kerberosPrincipal = null)
     {
         ArgumentNullException.ThrowIfNull(applied);
         ArgumentNullException.ThrowIfNull(acquire);
@@ -39,7 +43,7 @@ public static class PolicyIkeMapping
         }
 
         var rule = policy.Rules[acquire.Rule.RuleIndex];
-        if (!TryPeerConfig(policy, rule, acquire.PeerAddress, certificates, out var peer, out failure))
+        if (!TryPeerConfig(policy, rule, acquire.PeerAddress, certificates, kerberosPrincipal, out var peer, out failure))
         {
             return false;
         }
@@ -59,7 +63,7 @@ public static class PolicyIkeMapping
     /// the peer (or whose tunnel endpoint it is), else the default response rule with its own authentication methods
     /// (<c>policy set --default-response-auth</c>). Null when nothing answers this peer or no method of its rule is usable.
     /// </summary>
-    public static IkeV1PeerConfig? FindPeer(AppliedPolicy applied, IPAddress remote, HostCertificates? certificates = null)
+    public static IkeV1PeerConfig? FindPeer(AppliedPolicy applied, IPAddress remote, HostCertificates? certificates = null, string? kerberosPrincipal = null)
     {
         ArgumentNullException.ThrowIfNull(applied);
         if (applied.Policy is not { } policy)
@@ -73,7 +77,7 @@ public static class PolicyIkeMapping
             var covers = compiled.Verdict == FilterVerdict.Negotiate
                 && (compiled.TunnelEndpoint is { } endpoint ? endpoint.Equals(remote) : applied.Compiled.Filters.Filters.Any(f =>
                     f.RuleIndex == compiled.RuleIndex && f.IsIPv6 == isIPv6 && !f.IsMirrorImage && f.Destination.Contains(value)));
-            if (covers && TryPeerConfig(policy, policy.Rules[compiled.RuleIndex], remote, certificates, out var peer, out _))
+            if (covers && TryPeerConfig(policy, policy.Rules[compiled.RuleIndex], remote, certificates, kerberosPrincipal, out var peer, out _))
             {
                 return peer;
             }
@@ -84,7 +88,7 @@ public static class PolicyIkeMapping
             return null;
         }
 
-        return TryPeerConfig(policy, policy.EffectiveDefaultResponseRule, remote, certificates, out var responder, out _) ? responder : null;
+        return TryPeerConfig(policy, policy.EffectiveDefaultResponseRule, remote, certificates, kerberosPrincipal, out var responder, out _) ? responder : null;
     }
 
     /// <summary>
@@ -165,10 +169,11 @@ public static class PolicyIkeMapping
 
     /// <summary>
     /// The peer configuration with the rule's usable authentication methods in its order: each pre-shared key, and
-    /// each contiguous run of <c>cert:CA</c> methods as one certificate method. Kerberos is skipped (not negotiated
-    /// yet), as is a certificate run without a usable certificate; false with the reasons when nothing is left.
+    /// each contiguous run of <c>cert:CA</c> methods as one certificate method, <c>kerberos</c> as Kerberos with our
+    /// principal. Kerberos is skipped when the host has joined no realm, as is a certificate run without a usable
+    /// certificate; false with the reasons when nothing is left.
     /// </summary>
-    private static bool TryPeerConfig(IpsecPolicy policy, Rule rule, IPAddress remote, HostCertificates? certificates, out IkeV1PeerConfig? peer, out string failure)
+    private static bool TryPeerConfig(IpsecPolicy policy, Rule rule, IPAddress remote, HostCertificates? certificates, string? kerberosPrincipal, out IkeV1PeerConfig? peer, out string failure)
     {
         peer = null;
         var methods = new List<IkeAuthentication>();
@@ -200,8 +205,11 @@ public static class PolicyIkeMapping
                     }
 
                     break;
-                case AuthenticationMethod.KerberosMethod:
-                    refusals.Add("Kerberos authentication is not negotiated yet");
+                case AuthenticationMethod.KerberosMethod when kerberosPrincipal is null:
+                    refusals.Add(NotJoined);
+                    break;
+                case AuthenticationMethod.KerberosMethod when !methods.OfType<IkeKerberosAuthentication>().Any():
+                    methods.Add(new IkeKerberosAuthentication { LocalPrincipal = kerberosPrincipal });
                     break;
             }
         }

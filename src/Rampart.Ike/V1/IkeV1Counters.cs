@@ -34,6 +34,12 @@ public sealed class IkeV1Counters
     /// <summary>Peer certificate chains handed to the host for validation (<see cref="ValidatePeerCertificate"/>).</summary>
     public long CertificateValidations { get; internal set; }
 
+    /// <summary>GSS steps (Kerberos tokens, protected hashes) handed to the host (<see cref="GssStep"/>).</summary>
+    public long GssSteps { get; internal set; }
+
+    /// <summary>Kerberos Main Modes failed by GSS: refused, timed out, or a token out of bounds.</summary>
+    public long GssFailures { get; internal set; }
+
     public long MainModes { get; internal set; }
 
     public long QuickModes { get; internal set; }

@@ -66,6 +66,7 @@ public sealed partial class IkeV1Engine
             IEnumerable<IkeAuthenticationMethod> wire = method switch
             {
                 IkePreSharedKey => [IkeAuthenticationMethod.PreSharedKey],
+                IkeKerberosAuthentication => [IkeAuthenticationMethod.GssApiKerberos],
                 IkeCertificateAuthentication certificates => certificates.SignatureKinds.Select(IkeSignatures.Method),
                 _ => [],
             };
@@ -89,6 +90,7 @@ public sealed partial class IkeV1Engine
         phase1.Certificates = IkeSignatures.KindOf(method) is { } kind
             ? phase1.Peer.AuthenticationMethods.OfType<IkeCertificateAuthentication>().FirstOrDefault(c => c.SignatureKinds.Contains(kind))
             : null;
+        phase1.Kerberos = method == IkeAuthenticationMethod.GssApiKerberos ? phase1.Peer.AuthenticationMethods.OfType<IkeKerberosAuthentication>().FirstOrDefault() : null;
     }
 
     /// <summary>

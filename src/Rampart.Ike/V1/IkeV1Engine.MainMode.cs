@@ -30,6 +30,7 @@ public sealed partial class IkeV1Engine
         }
 
         payloads.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
+        AddKerberosVendorIds(peer.AuthenticationMethods.OfType<IkeKerberosAuthentication>().Any(), payloads);
         OfferFragmentation(payloads);
         phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), actions);
         phase1.Due = Scheduled(now + Backoff(0));
@@ -58,9 +59,9 @@ public sealed partial class IkeV1Engine
             return;
         }
 
-        if (phase1.State is Phase1State.InitiatorValidating or Phase1State.ResponderValidating)
+        if (phase1.State is Phase1State.InitiatorValidating or Phase1State.ResponderValidating or Phase1State.GssWaiting)
         {
-            // The peer's last message waits for the host's certificate validation: a retransmission of it waits too.
+            // The peer's last message waits for the host's certificate validation or GSS step: a retransmission of it waits too.
             Counters.Replays++;
             return;
         }
@@ -83,7 +84,7 @@ public sealed partial class IkeV1Engine
                 InitiatorReceiveId(phase1, header, message, now, actions);
                 break;
             case Phase1State.ResponderSentSa:
-                ResponderReceiveKe(phase1, message, actions);
+                ResponderReceiveKe(phase1, message, now, actions);
                 break;
             case Phase1State.ResponderSentKe:
                 ResponderReceiveId(phase1, header, message, local, remote, now, actions);
@@ -165,6 +166,7 @@ public sealed partial class IkeV1Engine
         }
 
         reply.Add(new VendorIdPayload(VendorIds.DeadPeerDetection));
+        AddKerberosVendorIds(phase1.Kerberos is not null, reply);
         AnswerFragmentation(phase1, reply);
         phase1.LastReceived = message.ToArray();
         phase1.LastSent = phase1.Send(new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), reply).ToArray(), actions);
@@ -199,6 +201,12 @@ public sealed partial class IkeV1Engine
         phase1.Dh = DiffieHellmanFactory.Create(chosen.Group);
         phase1.PublicI = phase1.Dh.PublicValue.ToArray();
         phase1.NonceI = RandomNumberGenerator.GetBytes(NonceLength);
+        if (phase1.Kerberos is not null)
+        {
+            RequestInitiatorToken(phase1, message, now, actions);
+            return;
+        }
+
         var payloads = new List<IsakmpPayload> { new KeyExchangePayload(phase1.PublicI), new NoncePayload(phase1.NonceI) };
         AddCertificateRequests(phase1, payloads);
         AddNatDiscovery(phase1, payloads);
@@ -206,7 +214,7 @@ public sealed partial class IkeV1Engine
         NextRequest(phase1, message, new IsakmpMessage(phase1.Header(ExchangeType.IdentityProtection, 0), payloads).ToArray(), now, actions);
     }
 
-    private void ResponderReceiveKe(Phase1Sa phase1, ReadOnlySpan<byte> message, List<IkeAction> actions)
+    private void ResponderReceiveKe(Phase1Sa phase1, ReadOnlySpan<byte> message, DateTimeOffset now, List<IkeAction> actions)
     {
         if (!IsakmpMessage.TryParse(message, out var parsed, out _)
             || parsed!.Find<KeyExchangePayload>() is not { } ke || parsed.Find<NoncePayload>() is not { } nonce
@@ -239,6 +247,12 @@ public sealed partial class IkeV1Engine
         phase1.PeerRequestedAuthorities = PeerCertificates.RequestedAuthorities(parsed.Payloads);
         DetectNat(phase1, parsed.Payloads);
         DeriveKeys(phase1, sharedSecret);
+        if (phase1.Kerberos is not null)
+        {
+            RequestAcceptorToken(phase1, parsed.Payloads, message, now, actions);
+            return;
+        }
+
         var payloads = new List<IsakmpPayload> { new KeyExchangePayload(phase1.PublicR), new NoncePayload(phase1.NonceR) };
         AddCertificateRequests(phase1, payloads);
         AddNatDiscovery(phase1, payloads);
@@ -276,6 +290,12 @@ public sealed partial class IkeV1Engine
             phase1.Remote = new IPEndPoint(phase1.Remote.Address, IkePorts.NatTraversal);
         }
 
+        if (phase1.Kerberos is not null)
+        {
+            RequestInitiatorFinish(phase1, parsed.Payloads, message, now, actions);
+            return;
+        }
+
         List<IsakmpPayload> payloads;
         if (phase1.Certificates is null)
         {
@@ -306,6 +326,12 @@ public sealed partial class IkeV1Engine
         if (phase1.Certificates is not null)
         {
             ResponderReceiveSignedId(phase1, header, message, local, remote, now, actions);
+            return;
+        }
+
+        if (phase1.Kerberos is not null)
+        {
+            ResponderReceiveKerberosId(phase1, header, message, local, remote, now, actions);
             return;
         }
 
@@ -351,6 +377,12 @@ public sealed partial class IkeV1Engine
             return;
         }
 
+        if (phase1.Kerberos is not null)
+        {
+            InitiatorReceiveKerberosId(phase1, header, message, now, actions);
+            return;
+        }
+
         if (!TryDecrypt(phase1, header, message, phase1.Iv, out var payloads, out _, out var nextIv)
             || Find<IdentificationPayload>(payloads) is not { } id || Find<HashPayload>(payloads) is not { } hash)
         {
@@ -384,6 +416,7 @@ public sealed partial class IkeV1Engine
         phase1.Due = phase1.Expires is { } expires ? Scheduled(expires) : null;
         phase1.Dh?.Dispose();
         phase1.Dh = null;
+        ReleaseGss(phase1, actions);
         _phase1s.LeaveHalfOpen(phase1);
         _contacted.Add(phase1.Remote.Address);
         Counters.MainModes++;
@@ -414,7 +447,7 @@ public sealed partial class IkeV1Engine
     private static void DeriveKeys(Phase1Sa phase1, byte[] sharedSecret)
     {
         var prf = phase1.Prf!;
-        phase1.Skeyid = phase1.Certificates is null
+        phase1.Skeyid = phase1.Certificates is null && phase1.Kerberos is null
             ? IkeV1KeyDerivation.SkeyidPreSharedKey(prf, phase1.Peer.PreSharedKey, phase1.NonceI, phase1.NonceR)
             : IkeV1KeyDerivation.SkeyidSignature(prf, phase1.NonceI, phase1.NonceR, sharedSecret);
         var (d, a, e) = IkeV1KeyDerivation.SkeyidChildren(prf, phase1.Skeyid, sharedSecret, phase1.CookieI, phase1.CookieR);
@@ -466,6 +499,7 @@ public sealed partial class IkeV1Engine
         IkeAuthenticationMethod.EcdsaSha256 => "ECDSA-256 signature",
         IkeAuthenticationMethod.EcdsaSha384 => "ECDSA-384 signature",
         IkeAuthenticationMethod.EcdsaSha512 => "ECDSA-521 signature",
+        IkeAuthenticationMethod.GssApiKerberos => "Kerberos",
         _ => method.ToString(),
     };
 

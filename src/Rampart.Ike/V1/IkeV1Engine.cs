@@ -238,6 +238,12 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             return;
         }
 
+        if (phase1.State == Phase1State.GssWaiting)
+        {
+            GssStepTimedOut(phase1, actions);
+            return;
+        }
+
         if (!phase1.IsInitiator)
         {
             Log(actions, 21, $"half-open Main Mode from {phase1.Remote} timed out");
@@ -322,6 +328,11 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
             _validations.Remove(phase1.ValidationId);
         }
 
+        if (phase1.GssRequestId != 0)
+        {
+            _gssRequests.Remove(phase1.GssRequestId);
+        }
+
         _phase1s.Remove(phase1);
     }
 
@@ -329,6 +340,7 @@ public sealed partial class IkeV1Engine(IkeV1EngineOptions options) : IDisposabl
     private void Fail(Phase1Sa phase1, NotifyMessageType? reason, string detail, List<IkeAction> actions, IkeAuditKind kind = IkeAuditKind.NegotiationFailed)
     {
         Counters.NegotiationFailures++;
+        ReleaseGss(phase1, actions);
         if (reason == NotifyMessageType.AuthenticationFailed)
         {
             Counters.AuthenticationFailures++;

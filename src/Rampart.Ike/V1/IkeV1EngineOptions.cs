@@ -20,6 +20,9 @@ public sealed class IkeV1EngineOptions
     /// <summary>How long Main Mode waits for the host's <c>CompletePeerValidation</c> (CRL fetches) before it fails.</summary>
     public TimeSpan PeerValidationTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long Main Mode waits for the host's <c>CompleteGssStep</c> (a ticket request to the KDC) before it fails.</summary>
+    public TimeSpan GssStepTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a responder keeps a Main Mode that has not completed.</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

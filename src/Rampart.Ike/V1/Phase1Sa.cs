@@ -26,6 +26,8 @@ internal enum Phase1State
     InitiatorValidating,
     /// <summary>Responder received a signed MM5 and waits for the host's validation before it sends MM6.</summary>
     ResponderValidating,
+    /// <summary>Waits for the host's answer to a GSS step (Kerberos), by <see cref="Phase1Sa.GssNext"/>.</summary>
+    GssWaiting,
     Established,
 }
 

@@ -29,6 +29,22 @@ internal static class VendorIds
     /// <summary>RFC 3706 dead peer detection, version 1.0.</summary>
     public static readonly byte[] DeadPeerDetection = Convert.FromHexString("afcad71368a1f1c96b8696fc77570100");
 
+    /// <summary>MD5("MS NT5 ISAKMPOAKLEY") and version 2: what Windows 2000 sends (docs/kerberos.md).</summary>
+    public static readonly byte[] MicrosoftNt5 = Convert.FromHexString("1e2b516905991c7d7c96fcbfb587e46100000002");
+
+    /// <summary>MD5("GSSAPI"): GSS-API authentication, as Windows 2000 recognises it.</summary>
+    public static readonly byte[] GssApi = Convert.FromHexString("621b04bb09882ac1e15935fefa24aeee");
+
+    /// <summary>MD5("A GSS-API Authentication Method for IKE"): the draft's own.</summary>
+    public static readonly byte[] GssApiDraft = Convert.FromHexString("ad2c0dd0b9c32083ccba25b8861ec455");
+
+    private const int MicrosoftNt5HashLength = 16;
+
+    /// <summary>The peer speaks GSS-API authentication: one of the three vendor IDs (Windows' with any version).</summary>
+    public static bool IsGssApi(ReadOnlySpan<byte> vendorId) =>
+        vendorId.SequenceEqual(GssApi) || vendorId.SequenceEqual(GssApiDraft)
+        || (vendorId.Length >= MicrosoftNt5HashLength && vendorId[..MicrosoftNt5HashLength].SequenceEqual(MicrosoftNt5.AsSpan(0, MicrosoftNt5HashLength)));
+
     /// <summary>The peer can receive fragments: the FRAGMENTATION hash alone, or with flags that include phase 1 messages.</summary>
     public static bool IsFragmentation(ReadOnlySpan<byte> vendorId) =>
         vendorId.Length >= FragmentationHashLength

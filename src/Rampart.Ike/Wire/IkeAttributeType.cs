@@ -61,6 +61,9 @@ public enum IkeAuthenticationMethod : ushort
 
     /// <summary>RFC 4754: ECDSA with SHA-512 on the P-521 curve.</summary>
     EcdsaSha512 = 11,
+
+    /// <summary>GSS-API (Kerberos) authentication, draft-ietf-ipsec-isakmp-gss-auth as Windows 2000 used it (private range).</summary>
+    GssApiKerberos = 65001,
 }
 
 /// <summary>Life type values shared by phase 1 (RFC 2409) and the IPsec DOI (RFC 2407 §4.5).</summary>

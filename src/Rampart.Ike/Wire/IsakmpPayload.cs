@@ -68,3 +68,9 @@ public sealed class NatDiscoveryPayload(ReadOnlySpan<byte> data, PayloadType typ
 {
     public override PayloadType Type { get; } = type;
 }
+
+/// <summary>GSS-API token payload (type 129, draft-ietf-ipsec-isakmp-gss-auth): the raw token after the generic header.</summary>
+public sealed class GssTokenPayload(ReadOnlySpan<byte> data) : OpaqueDataPayload(data)
+{
+    public override PayloadType Type => PayloadType.GssToken;
+}

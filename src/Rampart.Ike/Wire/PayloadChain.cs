@@ -120,6 +120,9 @@ public static class PayloadChain
             case PayloadType.NatDiscovery or PayloadType.NatDiscoveryDraft:
                 payload = new NatDiscoveryPayload(body, type);
                 break;
+            case PayloadType.GssToken:
+                payload = new GssTokenPayload(body);
+                break;
             default:
                 payload = null;
                 error = ParseError.InvalidPayloadType;

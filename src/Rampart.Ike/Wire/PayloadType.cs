@@ -21,6 +21,8 @@ public enum PayloadType : byte
     NatOriginalAddress = 21,
     /// <summary>NAT-D as numbered by the NAT-T drafts before RFC 3947.</summary>
     NatDiscoveryDraft = 130,
+    /// <summary>GSS-API token (draft-ietf-ipsec-isakmp-gss-auth, Windows 2000 Kerberos authentication; docs/kerberos.md).</summary>
+    GssToken = 129,
     /// <summary>NAT-OA as numbered by the NAT-T drafts before RFC 3947.</summary>
     NatOriginalAddressDraft = 131,
     /// <summary>IKEv1 fragment, negotiated by the FRAGMENTATION vendor ID (Cisco, Microsoft, strongSwan; not RFC 7383).</summary>

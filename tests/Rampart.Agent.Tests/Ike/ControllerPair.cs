@@ -23,10 +23,11 @@ internal sealed class ControllerPair : IDisposable
 
     /// <param name="options">The controllers' options.</param>
     /// <param name="certificates">Each host's certificate store and checker, for certificate methods (their verdicts come back through <see cref="Pump"/>).</param>
-    public ControllerPair(IkeControllerOptions? options = null, Func<IPAddress, TimeProvider, IkeCertificateServices>? certificates = null)
+    /// <param name="kerberos">Each host's realm membership and GSS services, for Kerberos methods (their answers come back through <see cref="Pump"/>).</param>
+    public ControllerPair(IkeControllerOptions? options = null, Func<IPAddress, TimeProvider, IkeCertificateServices>? certificates = null, Func<IPAddress, IkeKerberosServices>? kerberos = null)
     {
-        A = new Host(this, TestPolicies.HostA, options ?? new IkeControllerOptions(), certificates?.Invoke(TestPolicies.HostA, Time));
-        B = new Host(this, TestPolicies.HostB, options ?? new IkeControllerOptions(), certificates?.Invoke(TestPolicies.HostB, Time));
+        A = new Host(this, TestPolicies.HostA, options ?? new IkeControllerOptions(), certificates?.Invoke(TestPolicies.HostA, Time), kerberos?.Invoke(TestPolicies.HostA));
+        B = new Host(this, TestPolicies.HostB, options ?? new IkeControllerOptions(), certificates?.Invoke(TestPolicies.HostB, Time), kerberos?.Invoke(TestPolicies.HostB));
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
@@ -128,11 +129,14 @@ internal sealed class ControllerPair : IDisposable
     {
         private readonly ConcurrentQueue<Action> _posted = new();
 
-        public Host(ControllerPair pair, IPAddress address, IkeControllerOptions options, IkeCertificateServices? certificates)
+        public Host(ControllerPair pair, IPAddress address, IkeControllerOptions options, IkeCertificateServices? certificates, IkeKerberosServices? kerberos = null)
         {
             DataPath = new DataPathEngine(new SecurityAssociationDatabase(pair.Time, IdleTimeout));
             DataPath.Apply(CompiledPolicy.None);
-            Controller = new IkeController(DataPath, pair.Time, options, Send, Audits.Add, NullLogger.Instance, certificates, certificates is null ? null : _posted.Enqueue);
+            Controller = new IkeController(DataPath, pair.Time, options, Send, Audits.Add, NullLogger.Instance, certificates, certificates is null && kerberos is null ? null : _posted.Enqueue)
+            {
+                Kerberos = kerberos,
+            };
             Address = address;
         }
 

@@ -78,14 +78,39 @@ public class PolicyIkeMappingTests
     }
 
     [Fact]
-    public void SecureServerWithKerberos_FailsClearly_BecauseKerberosIsNotNegotiatedYet()
+    public void SecureServerWithKerberos_NotJoined_FailsWithTheRealmJoinHint()
     {
         var applied = TestPolicies.BuiltIn(BuiltInPolicies.SecureServer, TestPolicies.HostA);
 
         Assert.False(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB), out _, out var failure));
 
-        Assert.Contains("Kerberos authentication is not negotiated yet", failure, StringComparison.Ordinal);
+        Assert.Equal(PolicyIkeMapping.NotJoined, failure);
+        Assert.StartsWith("not joined to a Kerberos realm: rampart realm join ", failure, StringComparison.Ordinal);
         Assert.Null(PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB));
+    }
+
+    [Fact]
+    public void SecureServerWithKerberos_Joined_NegotiatesKerberosWithOurPrincipal_AndAnswersPeers()
+    {
+        const string principal = "host/a.rampart.test@RAMPART.TEST";
+        var applied = TestPolicies.BuiltIn(BuiltInPolicies.SecureServer, TestPolicies.HostA);
+
+        Assert.True(PolicyIkeMapping.TryMapAcquire(applied, AcquireFor(applied, TestPolicies.HostA, TestPolicies.HostB), out var negotiation, out var failure, kerberosPrincipal: principal), failure);
+
+        var kerberos = Assert.IsType<IkeKerberosAuthentication>(Assert.Single(negotiation!.Peer.AuthenticationMethods));
+        Assert.Equal(principal, kerberos.LocalPrincipal);
+        var responder = PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB, kerberosPrincipal: principal);
+        Assert.IsType<IkeKerberosAuthentication>(Assert.Single(responder!.AuthenticationMethods));
+    }
+
+    [Fact]
+    public void Client_Joined_AnswersStrangersWithKerberos_TheDefaultResponseMethod()
+    {
+        var applied = TestPolicies.BuiltIn(BuiltInPolicies.Client, TestPolicies.HostA);
+
+        Assert.Null(PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB));
+        var peer = PolicyIkeMapping.FindPeer(applied, TestPolicies.HostB, kerberosPrincipal: "host/a.rampart.test@RAMPART.TEST");
+        Assert.IsType<IkeKerberosAuthentication>(Assert.Single(peer!.AuthenticationMethods));
     }
 
     [Fact]
@@ -122,7 +147,7 @@ public class PolicyIkeMappingTests
 
         Assert.Equal(Encoding.UTF8.GetBytes("ABC123"), peer!.PreSharedKey.ToArray());
         var stranger = IPAddress.Parse("198.51.100.7");
-        // The default response rule answers strangers with its own methods: Kerberos by default (not implemented yet:
+        // The default response rule answers strangers with its own methods: Kerberos by default (no realm joined here:
         // no answer), or the pre-shared key an administrator gave it; never a key borrowed from another rule.
         Assert.Null(PolicyIkeMapping.FindPeer(applied, stranger));
         var withKey = applied with { Policy = applied.Policy! with { DefaultResponseAuthentication = EquatableList.Of<AuthenticationMethod>(new AuthenticationMethod.PreSharedKey("XYZ789")) } };

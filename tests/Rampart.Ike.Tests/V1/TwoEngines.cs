@@ -32,6 +32,10 @@ internal sealed class SimHost(string address, IkeV1EngineOptions options)
 
     public List<ValidatePeerCertificate> Validations { get; } = [];
 
+    public List<GssStep> GssSteps { get; } = [];
+
+    public List<long> ReleasedGssContexts { get; } = [];
+
     public DateTimeOffset? Timer { get; set; }
 
     public IPEndPoint IkeEndpoint => new(Address, IkePorts.Ike);
@@ -79,6 +83,9 @@ internal sealed class TwoEngines : IDisposable
 
     /// <summary>The host's certificate validation, answered at once; null leaves the request pending.</summary>
     public Func<ValidatePeerCertificate, CertificateCheck?> Validate { get; set; } = _ => CertificateCheck.Valid;
+
+    /// <summary>The host's GSS step (Kerberos), answered at once; null (the default) leaves the request pending.</summary>
+    public Func<SimHost, GssStep, GssStepResult?> Gss { get; set; } = (_, _) => null;
 
     /// <summary>Every datagram delivered, in order, with its receiver.</summary>
     public List<(SimHost To, byte[] Datagram)> Delivered { get; } = [];
@@ -143,8 +150,29 @@ internal sealed class TwoEngines : IDisposable
                     }
 
                     break;
+                case GssStep step:
+                    from.GssSteps.Add(step);
+                    if (Gss(from, step) is { } answer)
+                    {
+                        var completion = new List<IkeAction>();
+                        from.Engine.CompleteGssStep(step.RequestId, answer, Now, completion);
+                        Dispatch(from, completion);
+                    }
+
+                    break;
+                case ReleaseGssContext release:
+                    from.ReleasedGssContexts.Add(release.ContextId);
+                    break;
             }
         }
+    }
+
+    /// <summary>Answers a step left pending by <see cref="Gss"/>.</summary>
+    public void CompleteGss(SimHost host, GssStep step, GssStepResult result)
+    {
+        var completion = new List<IkeAction>();
+        host.Engine.CompleteGssStep(step.RequestId, result, Now, completion);
+        Dispatch(host, completion);
     }
 
     /// <summary>Delivers datagrams until none are in flight.</summary>
